@@ -1,0 +1,3 @@
+module github.com/cloudcfg/cloudcfg
+
+go 1.25
