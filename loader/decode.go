@@ -1,0 +1,286 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cloudcfg/cloudcfg/secret"
+)
+
+// errUnset reports a value that counts as not given: empty or null.
+var errUnset = errors.New("unset")
+
+// parseText turns text from the environment, a dotenv file, a flag or a
+// default tag into f's typed value. Empty text is errUnset.
+func parseText(f *field, s string) (any, error) {
+	if s == "" {
+		return nil, errUnset
+	}
+	switch f.kind {
+	case kindString:
+		return s, nil
+	case kindSecret:
+		if s == secret.Redacted {
+			return nil, secret.ErrPlaceholder
+		}
+		return secret.New(s), nil
+	case kindBool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return nil, errors.New("want true or false")
+		}
+		return b, nil
+	case kindInt:
+		n, err := strconv.ParseInt(s, 0, f.typ.Bits())
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number that fits %s",
+				f.typ)
+		}
+		return n, nil
+	case kindUint:
+		n, err := strconv.ParseUint(s, 0, f.typ.Bits())
+		if err != nil {
+			return nil, fmt.Errorf("want a whole number from 0 that fits %s",
+				f.typ)
+		}
+		return n, nil
+	case kindFloat:
+		n, err := strconv.ParseFloat(s, f.typ.Bits())
+		if err != nil {
+			return nil, errors.New("want a number")
+		}
+		return n, nil
+	case kindDuration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, errors.New(`want a duration such as "30s" or "1m30s"`)
+		}
+		return d, nil
+	case kindStrings:
+		var list []string
+		for item := range strings.SplitSeq(s, ",") {
+			list = append(list, strings.TrimSpace(item))
+		}
+		return list, nil
+	case kindText:
+		return parseTextValue(f, s)
+	}
+	return nil, fmt.Errorf("cannot decode %s", f.typ)
+}
+
+func parseTextValue(f *field, s string) (any, error) {
+	p := reflect.New(f.typ)
+	if err := p.Interface().(interface{ UnmarshalText([]byte) error }).
+		UnmarshalText([]byte(s)); err != nil {
+		return nil, err
+	}
+	return p.Elem().Interface(), nil
+}
+
+// parseNode turns a YAML scalar or sequence node into f's typed value. A
+// string or secret field takes any scalar as written, so "0123" stays
+// "0123"; other kinds want their own YAML type, and an empty string for
+// them is an error rather than a zero value.
+func parseNode(f *field, n *yaml.Node) (any, error) {
+	if n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil, errUnset
+	}
+	if f.kind == kindStrings {
+		return parseList(n)
+	}
+	if n.Kind != yaml.ScalarNode {
+		return nil, fmt.Errorf("want %s, not %s", f.typeName(), nodeKind(n))
+	}
+
+	switch f.kind {
+	case kindString, kindSecret, kindText:
+		return parseText(f, n.Value)
+	case kindBool:
+		if n.Tag != "!!bool" {
+			return nil, fmt.Errorf("want true or false, not %s",
+				describe(n))
+		}
+	case kindInt, kindUint:
+		if n.Tag != "!!int" {
+			return nil, fmt.Errorf("want a whole number, not %s",
+				describe(n))
+		}
+	case kindFloat:
+		if n.Tag != "!!int" && n.Tag != "!!float" {
+			return nil, fmt.Errorf("want a number, not %s", describe(n))
+		}
+		if v := strings.ToLower(n.Value); strings.Contains(v, "inf") ||
+			strings.Contains(v, "nan") {
+			return nil, errors.New("want a finite number")
+		}
+	case kindDuration:
+		if n.Tag != "!!str" {
+			return nil, fmt.Errorf(`want a duration such as "30s", not %s`,
+				describe(n))
+		}
+	}
+	if n.Value == "" {
+		return nil, fmt.Errorf("want %s, not an empty string", f.typeName())
+	}
+	return parseYAMLScalar(f, n)
+}
+
+func parseYAMLScalar(f *field, n *yaml.Node) (any, error) {
+	switch f.kind {
+	case kindBool:
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, errors.New("want true or false")
+		}
+		return b, nil
+	case kindInt:
+		var v int64
+		if err := n.Decode(&v); err != nil || !fitsInt(v, f.typ.Bits()) {
+			return nil, fmt.Errorf("want a whole number that fits %s", f.typ)
+		}
+		return v, nil
+	case kindUint:
+		var v uint64
+		if err := n.Decode(&v); err != nil ||
+			(f.typ.Bits() < 64 && v >= 1<<f.typ.Bits()) {
+			return nil, fmt.Errorf("want a whole number from 0 that fits %s",
+				f.typ)
+		}
+		return v, nil
+	case kindFloat:
+		var v float64
+		if err := n.Decode(&v); err != nil {
+			return nil, errors.New("want a number")
+		}
+		return v, nil
+	}
+	return parseText(f, n.Value)
+}
+
+func fitsInt(v int64, bits int) bool {
+	if bits >= 64 {
+		return true
+	}
+	limit := int64(1) << (bits - 1)
+	return v >= -limit && v < limit
+}
+
+func parseList(n *yaml.Node) (any, error) {
+	if n.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("want a list of strings, not %s", nodeKind(n))
+	}
+	list := make([]string, 0, len(n.Content))
+	for _, item := range n.Content {
+		if item.Kind == yaml.AliasNode {
+			item = item.Alias
+		}
+		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
+			return nil, fmt.Errorf("want a list of strings, but item at "+
+				"line %d is %s", item.Line, nodeKind(item))
+		}
+		list = append(list, item.Value)
+	}
+	return list, nil
+}
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return describe(n)
+	}
+	return "something else"
+}
+
+// describe names a scalar's YAML type without showing its value, which
+// may be a secret.
+func describe(n *yaml.Node) string {
+	switch n.Tag {
+	case "!!str":
+		if n.Value == "" {
+			return "an empty string"
+		}
+		return "a string"
+	case "!!int":
+		return "a whole number"
+	case "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!null":
+		return "null"
+	}
+	return "a " + strings.TrimPrefix(n.Tag, "!!") + " value"
+}
+
+// setField stores a typed value in the struct field at f.index.
+func setField(root reflect.Value, f *field, v any) {
+	dst := root.FieldByIndex(f.index)
+	switch x := v.(type) {
+	case int64:
+		dst.SetInt(x)
+	case uint64:
+		dst.SetUint(x)
+	case float64:
+		dst.SetFloat(x)
+	case time.Duration:
+		dst.SetInt(int64(x))
+	default:
+		rv := reflect.ValueOf(v)
+		if rv.Type() != dst.Type() {
+			rv = rv.Convert(dst.Type())
+		}
+		dst.Set(rv)
+	}
+}
+
+// typedValue checks a Go value given as an option against f's type: the
+// field's own type, or text parsed as from the environment.
+func typedValue(f *field, v any) (any, error) {
+	if s, ok := v.(string); ok && f.kind != kindString {
+		return parseText(f, s)
+	}
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return nil, errUnset
+	}
+	if !rv.Type().ConvertibleTo(f.typ) || rv.Kind() != f.typ.Kind() {
+		return nil, fmt.Errorf("want %s, not a Go %s", f.typeName(), rv.Type())
+	}
+	switch f.kind {
+	case kindInt:
+		return rv.Int(), nil
+	case kindUint:
+		return rv.Uint(), nil
+	case kindFloat:
+		f := rv.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, errors.New("want a finite number")
+		}
+		return f, nil
+	case kindDuration:
+		return time.Duration(rv.Int()), nil
+	case kindString:
+		if rv.String() == "" {
+			return nil, errUnset
+		}
+	case kindSecret:
+		if !v.(secret.String).IsSet() {
+			return nil, errUnset
+		}
+	}
+	return rv.Convert(f.typ).Interface(), nil
+}

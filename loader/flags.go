@@ -1,0 +1,90 @@
+package loader
+
+import (
+	"reflect"
+
+	"github.com/spf13/pflag"
+)
+
+// BindFlags registers a flag on fs for every key of the struct type that
+// dst points to: --api-root for api_root, and --client-secret-file for a
+// secret key, since values given on the command line are visible to every
+// user of the machine. A file flag of "-" reads standard input. Pass fs to
+// Load with WithFlags; only flags set on the command line count.
+func BindFlags(fs *pflag.FlagSet, dst any, opts ...Option) error {
+	o := newOptions(opts)
+	s, err := schemaOf(reflect.TypeOf(dst).Elem(), o.envPrefix)
+	if err != nil {
+		return err
+	}
+	for _, f := range s.fields {
+		name := flagName(f)
+		if fs.Lookup(name) != nil {
+			continue
+		}
+		usage := f.doc
+		if f.kind == kindSecret {
+			usage = "read " + f.key + " from `FILE` (- for standard input)"
+		}
+		fs.String(name, "", usage)
+		if f.kind == kindBool {
+			fs.Lookup(name).NoOptDefVal = "true"
+		}
+	}
+	return nil
+}
+
+// flagLayer reads the flags that were set on the command line.
+func (ld *load) flagLayer() *layer {
+	l := newLayer(SourceFlag, "")
+	for _, f := range ld.s.fields {
+		fl := ld.o.flags.Lookup(flagName(f))
+		if fl == nil || !fl.Changed {
+			continue
+		}
+		src := Source{Kind: SourceFlag, Name: fl.Name}
+		text := fl.Value.String()
+		if f.kind == kindSecret {
+			v, ok := ld.secretFromFlag(f, src, text)
+			if ok {
+				l.values[f.key] = v
+			}
+			continue
+		}
+		v, err := parseText(f, text)
+		switch {
+		case err == errUnset:
+		case err != nil:
+			ld.typeProblem(f, src, err)
+		default:
+			l.values[f.key] = value{v: v, src: src}
+		}
+	}
+	return l
+}
+
+func (ld *load) secretFromFlag(f *field, src Source, path string) (value, bool) {
+	src.Path = path
+	if path != "-" {
+		return ld.secretFromFile(f, src, path)
+	}
+	data, err := readSecretReader(ld.o.stdin)
+	if err != nil {
+		ld.problem(Problem{Key: f.key, Source: &src, Rule: RuleFile,
+			Message: "cannot read standard input: " + err.Error()})
+		return value{}, false
+	}
+	s := trimNewline(string(data))
+	if s == "" {
+		ld.problem(Problem{Key: f.key, Source: &src, Rule: RuleFile,
+			Message: "standard input is empty",
+			Fix:     "pipe the secret in, or drop --" + src.Name})
+		return value{}, false
+	}
+	v, err := parseText(f, s)
+	if err != nil {
+		ld.typeProblem(f, src, err)
+		return value{}, false
+	}
+	return value{v: v, src: src}, true
+}

@@ -1,0 +1,472 @@
+// Package loader fills a tagged Go struct from layered sources: defaults
+// from struct tags, configuration files, a dotenv file, the environment and
+// explicit overrides (command-line flags or Go options), each higher layer
+// overriding the ones below it. It records where every value came from,
+// rejects unknown keys and values of the wrong type, and checks the
+// struct's validate tags, reporting every problem in one error.
+//
+// The struct tags it reads:
+//
+//	yaml:"key"        the key in files; nested structs are sections
+//	env:"NAME,ALIAS"  the variables, highest priority first
+//	default:"value"   the value when no layer sets one
+//	unit:"set.alt"    the field belongs to alternative alt of the
+//	                  exclusive set: a layer that holds all of one
+//	                  alternative hides the other alternatives' keys set
+//	                  by lower layers, and holding two is an error
+//	validate:"..."    github.com/go-playground/validator rules
+//	doc:"text"        a description for generated docs and the schema
+//
+// Fields of type secret.String also read NAME_FILE, the path of a file
+// holding the value, and never show their value in reports or errors.
+package loader
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/spf13/viper"
+)
+
+// Load fills the struct dst points to from the layers that opts select and
+// validates it. The report says where each value came from; it is returned
+// with the error when the configuration is invalid, so that callers can
+// still show what was resolved, and is nil only when dst is not a pointer
+// to a struct. The error is a *ValidationError listing every problem.
+func Load(ctx context.Context, dst any, opts ...Option) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() ||
+		rv.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("loader: want a pointer to a struct, not %T", dst)
+	}
+	o := newOptions(opts)
+	s, err := schemaOf(rv.Elem().Type(), o.envPrefix)
+	if err != nil {
+		return nil, err
+	}
+	ld := &load{o: o, s: s}
+	return ld.run(rv.Elem())
+}
+
+// load is the state of one Load call.
+type load struct {
+	o        *options
+	s        *schema
+	layers   []*layer // lowest priority first
+	problems []Problem
+	fatal    bool // a source could not be read: skip validation
+	report   *Report
+}
+
+func (ld *load) problem(p Problem) { ld.problems = append(ld.problems, p) }
+
+func (ld *load) fileProblem(path string, line int, rule, msg, fix string) {
+	ld.fatal = true
+	ld.problem(Problem{Rule: rule, Message: msg, Fix: fix,
+		Source: &Source{Kind: SourceFile, Name: path, Line: line}})
+}
+
+func (ld *load) typeProblem(f *field, src Source, err error) {
+	ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
+		Rule: RuleType, Message: err.Error()})
+}
+
+func (ld *load) run(root reflect.Value) (*Report, error) {
+	ld.report = &Report{}
+	ld.layers = append(ld.layers, ld.defaultLayer())
+	ld.readFiles()
+	if ld.o.dotenv != "" {
+		ld.readDotenv()
+	}
+	ld.layers = append(ld.layers, ld.varsLayer(&vars{
+		kind: SourceEnv, lookup: ld.o.lookupEnv}))
+	if ld.o.flags != nil {
+		ld.layers = append(ld.layers, ld.flagLayer())
+	}
+	if len(ld.o.overrides) > 0 {
+		ld.layers = append(ld.layers, ld.optionLayer())
+	}
+
+	ld.applyUnits()
+	winners := ld.merge(root)
+	ld.finish(root, winners)
+	if !ld.fatal {
+		ld.validate(root)
+	}
+	ld.warnUnknownVars()
+
+	if len(ld.problems) > 0 {
+		return ld.report, &ValidationError{Problems: ld.problems}
+	}
+	return ld.report, nil
+}
+
+func (ld *load) defaultLayer() *layer {
+	l := newLayer(SourceDefault, "")
+	for _, f := range ld.s.fields {
+		if !f.hasDef {
+			continue
+		}
+		v, err := parseText(f, f.def)
+		if err != nil {
+			if err != errUnset {
+				ld.problem(Problem{Key: f.key, Rule: RuleType,
+					Source:  &Source{Kind: SourceDefault},
+					Message: "the default tag does not parse: " + err.Error()})
+			}
+			continue
+		}
+		l.values[f.key] = value{v: v, src: Source{Kind: SourceDefault}}
+	}
+	return l
+}
+
+// readFiles adds a layer for each configuration file: the named ones,
+// else the ones listed in the files variable, else the first found.
+func (ld *load) readFiles() {
+	files, required := ld.o.files, true
+	if len(files) == 0 && ld.o.filesVar != "" {
+		if list, _ := ld.o.lookupEnv(ld.o.filesVar); list != "" {
+			for _, p := range filepath.SplitList(list) {
+				if p != "" {
+					files = append(files, p)
+				}
+			}
+		}
+	}
+	if len(files) == 0 && len(ld.o.search) > 0 {
+		required = false
+		for _, p := range ld.o.search {
+			if rest, ok := strings.CutPrefix(p, "$XDG_CONFIG_HOME/"); ok {
+				home := ConfigHome(ld.o.lookupEnv)
+				if home == "" {
+					continue
+				}
+				p = filepath.Join(home, rest)
+			}
+			files = append(files, p)
+		}
+	}
+	for _, path := range files {
+		l, ok := ld.fileLayer(path, required)
+		if l != nil {
+			ld.layers = append(ld.layers, l)
+			ld.report.Files = append(ld.report.Files, path)
+		}
+		if !required && (l != nil || !ok) {
+			break
+		}
+	}
+}
+
+func (ld *load) readDotenv() {
+	path := ld.o.dotenv
+	ld.report.Dotenv = path
+	data, err := readCapped(path, maxFileSize)
+	if err != nil {
+		ld.fileProblem(path, 0, RuleFile, describeFileErr(err),
+			"check the path given with --env-file")
+		return
+	}
+	vals, lines, err := ParseDotenv(path, strings.NewReader(string(data)))
+	if err != nil {
+		line := 0
+		if de, ok := err.(*DotenvError); ok {
+			line, err = de.Line, fmt.Errorf("%s", de.Msg)
+		}
+		ld.fatal = true
+		ld.problem(Problem{Rule: RuleSyntax, Message: err.Error(),
+			Fix:    "write KEY=value",
+			Source: &Source{Kind: SourceDotenv, Name: path, Line: line}})
+		return
+	}
+	ld.layers = append(ld.layers, ld.varsLayer(&vars{
+		kind: SourceDotenv, name: path, lines: lines,
+		lookup: func(k string) (string, bool) {
+			v, ok := vals[k]
+			return v, ok
+		}}))
+}
+
+func (ld *load) optionLayer() *layer {
+	l := newLayer(SourceOption, "")
+	for _, ov := range ld.o.overrides {
+		key := strings.ToLower(ov.key)
+		f := ld.s.byKey[key]
+		src := Source{Kind: SourceOption}
+		if f == nil {
+			ld.problem(Problem{Key: key, Rule: RuleUnknown, Source: &src,
+				Message: "unknown key given as an option"})
+			continue
+		}
+		v, err := typedValue(f, ov.v)
+		switch {
+		case err == errUnset:
+			delete(l.values, key)
+		case err != nil:
+			ld.typeProblem(f, src, err)
+		default:
+			l.values[key] = value{v: v, src: src}
+		}
+	}
+	return l
+}
+
+// applyUnits makes each exclusive unit act as one value across layers: a
+// layer that holds a whole unit hides the other units' keys set below it.
+func (ld *load) applyUnits() {
+	for _, set := range ld.s.units {
+		for i, l := range ld.layers {
+			whole := ld.wholeUnit(set, l)
+			if whole == "" {
+				continue
+			}
+			by := l.values[set.alts[whole][0]].src
+			for _, lower := range ld.layers[:i] {
+				for alt, keys := range set.alts {
+					if alt == whole {
+						continue
+					}
+					for _, k := range keys {
+						if v, ok := lower.values[k]; ok {
+							ld.shadow(k, v, by)
+							delete(lower.values, k)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// wholeUnit returns the unit of set that l holds whole, or "". A layer
+// that holds a whole unit and keys of another is a problem.
+func (ld *load) wholeUnit(set *unitSet, l *layer) string {
+	var whole []string
+	var held []string
+	for _, alt := range set.order {
+		n := 0
+		for _, k := range set.alts[alt] {
+			if _, ok := l.values[k]; ok {
+				n++
+			}
+		}
+		if n > 0 {
+			held = append(held, alt)
+		}
+		if n == len(set.alts[alt]) {
+			whole = append(whole, alt)
+		}
+	}
+	if len(whole) == 0 {
+		return ""
+	}
+	if len(held) > 1 {
+		ld.unitMix(set, l, held)
+		return ""
+	}
+	return whole[0]
+}
+
+func (ld *load) unitMix(set *unitSet, l *layer, held []string) {
+	var parts []string
+	var first *Source
+	for _, alt := range held {
+		for _, k := range set.alts[alt] {
+			if v, ok := l.values[k]; ok {
+				src := v.src
+				if first == nil {
+					first = &src
+				}
+				parts = append(parts, k+" ("+src.Location()+")")
+			}
+		}
+	}
+	ld.problem(Problem{Rule: RuleUnitMix, Source: first, set: set.name,
+		Message: fmt.Sprintf("%s sets more than one %s method: %s",
+			describeLayer(l), lastPart(set.name), strings.Join(parts, ", ")),
+		Fix: "keep the keys of one method and remove the others: " +
+			set.describeAlts()})
+}
+
+func describeLayer(l *layer) string {
+	switch l.src.Kind {
+	case SourceFile, SourceDotenv:
+		return l.src.Name
+	case SourceEnv:
+		return "the environment"
+	case SourceFlag:
+		return "the command line"
+	}
+	return "the " + string(l.src.Kind) + " layer"
+}
+
+func lastPart(key string) string { return key[strings.LastIndexByte(key, '.')+1:] }
+
+// shadow records that v, set by a lower layer, is hidden by a value from
+// by.
+func (ld *load) shadow(key string, v value, by Source) {
+	f := ld.s.byKey[key]
+	ld.report.Shadowed = append(ld.report.Shadowed, Shadow{
+		Key: key, Value: display(f, v.v), Secret: f.kind == kindSecret,
+		Source: v.src, By: by})
+}
+
+// merge lets viper merge the layers, then stores the result in root. It
+// returns the winning value of each key that some layer sets.
+func (ld *load) merge(root reflect.Value) map[string]value {
+	v := viper.New()
+	winners := map[string]value{}
+	for _, l := range ld.layers {
+		if len(l.values) == 0 {
+			continue
+		}
+		for k, val := range l.values {
+			if w, ok := winners[k]; ok && w.src.Kind != SourceDefault {
+				ld.shadow(k, w, val.src)
+			}
+			winners[k] = val
+		}
+		if l.src.Kind == SourceDefault {
+			for k, val := range l.values {
+				v.SetDefault(k, val.v)
+			}
+			continue
+		}
+		if err := v.MergeConfigMap(nest(l.values)); err != nil {
+			ld.problem(Problem{Rule: RuleSyntax, Message: err.Error()})
+		}
+	}
+	for _, f := range ld.s.fields {
+		if x := v.Get(f.key); x != nil {
+			setField(root, f, x)
+		}
+	}
+	return winners
+}
+
+// nest turns dotted keys into the nested maps viper merges.
+func nest(values map[string]value) map[string]any {
+	m := make(map[string]any, len(values))
+	for k, val := range values {
+		cur := m
+		for {
+			head, rest, ok := strings.Cut(k, ".")
+			if !ok {
+				cur[k] = val.v
+				break
+			}
+			next, _ := cur[head].(map[string]any)
+			if next == nil {
+				next = map[string]any{}
+				cur[head] = next
+			}
+			cur, k = next, rest
+		}
+	}
+	return m
+}
+
+// finish runs the Finisher of each struct, then records the resolved
+// value and source of every key in the report.
+func (ld *load) finish(root reflect.Value, winners map[string]value) {
+	derived := map[string]string{}
+	for _, st := range ld.s.structs {
+		fin, ok := root.FieldByIndex(st.index).Addr().Interface().(Finisher)
+		if !ok {
+			continue
+		}
+		for _, d := range fin.FinishConfig() {
+			derived[join(st.path, d.Key)] = join(st.path, d.From)
+		}
+	}
+
+	for _, f := range ld.s.fields {
+		e := Entry{Key: f.key, Secret: f.kind == kindSecret, Env: f.env,
+			FileEnv: f.fileEnv}
+		from, isDerived := derived[f.key]
+		w, isSet := winners[f.key]
+		switch {
+		case isDerived:
+			e.Source = &Source{Kind: SourceDerived, Name: from}
+		case isSet:
+			src := w.src
+			e.Source = &src
+		}
+		if e.Set = e.Source != nil; e.Set {
+			e.Value = display(f, root.FieldByIndex(f.index).Interface())
+		}
+		ld.report.Values = append(ld.report.Values, e)
+	}
+	slices.SortStableFunc(ld.report.Shadowed, func(a, b Shadow) int {
+		return strings.Compare(a.Key, b.Key)
+	})
+}
+
+// warnUnknownVars reports variables with one of the watched prefixes that
+// no field reads.
+func (ld *load) warnUnknownVars() {
+	if len(ld.o.warnPrefix) == 0 {
+		return
+	}
+	known := map[string]bool{ld.o.filesVar: true}
+	var names []string
+	for _, f := range ld.s.fields {
+		for _, n := range f.env {
+			known[n] = true
+			names = append(names, n)
+		}
+		if f.fileEnv != "" {
+			known[f.fileEnv] = true
+			names = append(names, f.fileEnv)
+		}
+	}
+	environ := ld.o.environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if known[name] || ld.o.knownVars[name] || !hasAnyPrefix(name,
+			ld.o.warnPrefix) {
+			continue
+		}
+		w := name + " is set but not read"
+		if near := nearest(name, names); near != "" {
+			w += fmt.Sprintf("; did you mean %s?", near)
+		}
+		ld.report.Warnings = append(ld.report.Warnings, w)
+		if ld.o.logger != nil {
+			ld.o.logger.Warn(w)
+		}
+	}
+	slices.Sort(ld.report.Warnings)
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func nearest(name string, candidates []string) string {
+	best, bestD := "", 0
+	for _, c := range candidates {
+		d := distance(name, c)
+		if d <= max(2, len(c)/4) && (best == "" || d < bestD) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
