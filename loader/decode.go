@@ -248,7 +248,8 @@ func setField(root reflect.Value, f *field, v any) {
 }
 
 // typedValue checks a Go value given as an option against f's type: the
-// field's own type, or text parsed as from the environment.
+// field's own type, any Go number that fits a number field, or text
+// parsed as from the environment.
 func typedValue(f *field, v any) (any, error) {
 	if s, ok := v.(string); ok && f.kind != kindString {
 		return parseText(f, s)
@@ -257,30 +258,46 @@ func typedValue(f *field, v any) (any, error) {
 	if !rv.IsValid() {
 		return nil, errUnset
 	}
-	if !rv.Type().ConvertibleTo(f.typ) || rv.Kind() != f.typ.Kind() {
-		return nil, fmt.Errorf("want %s, not a Go %s", f.typeName(), rv.Type())
-	}
 	switch f.kind {
-	case kindInt:
-		return rv.Int(), nil
-	case kindUint:
-		return rv.Uint(), nil
-	case kindFloat:
-		f := rv.Float()
-		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return nil, errors.New("want a finite number")
-		}
-		return f, nil
+	case kindInt, kindUint, kindFloat:
+		return typedNumber(f, rv)
 	case kindDuration:
-		return time.Duration(rv.Int()), nil
+		if rv.Type() == durationType {
+			return time.Duration(rv.Int()), nil
+		}
 	case kindString:
-		if rv.String() == "" {
+		if rv.Kind() == reflect.String && rv.String() == "" {
 			return nil, errUnset
 		}
 	case kindSecret:
-		if !v.(secret.String).IsSet() {
+		if s, ok := v.(secret.String); ok && !s.IsSet() {
 			return nil, errUnset
 		}
 	}
+	if rv.Type() != f.typ && (rv.Kind() != f.typ.Kind() ||
+		!rv.Type().ConvertibleTo(f.typ)) {
+		return nil, fmt.Errorf("want %s, not a Go %s", f.typeName(), rv.Type())
+	}
 	return rv.Convert(f.typ).Interface(), nil
+}
+
+func typedNumber(f *field, rv reflect.Value) (any, error) {
+	var text string
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32,
+		reflect.Int64:
+		text = strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32,
+		reflect.Uint64, reflect.Uintptr:
+		text = strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		x := rv.Float()
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil, errors.New("want a finite number")
+		}
+		text = strconv.FormatFloat(x, 'g', -1, 64)
+	default:
+		return nil, fmt.Errorf("want %s, not a Go %s", f.typeName(), rv.Type())
+	}
+	return parseText(f, text)
 }

@@ -172,10 +172,7 @@ func ConfigHome(lookup func(string) (string, bool)) string {
 	if d, ok := lookup("XDG_CONFIG_HOME"); ok && filepath.IsAbs(d) {
 		return d
 	}
-	if h, ok := lookup("HOME"); ok && h != "" {
-		return filepath.Join(h, ".config")
-	}
-	if h, err := os.UserHomeDir(); err == nil {
+	if h, ok := lookup("HOME"); ok && filepath.IsAbs(h) {
 		return filepath.Join(h, ".config")
 	}
 	return ""

@@ -1,0 +1,232 @@
+package loader_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cloudcfg/cloudcfg/loader"
+	"github.com/cloudcfg/cloudcfg/secret"
+)
+
+type service struct {
+	Name    string        `yaml:"name" validate:"required"`
+	Port    uint16        `yaml:"port" default:"8080"`
+	Ratio   float64       `yaml:"ratio" default:"0.5"`
+	Verbose bool          `yaml:"verbose"`
+	Wait    time.Duration `yaml:"wait" default:"1s"`
+	Tags    []string      `yaml:"tags"`
+	Token   secret.String `yaml:"token" env:"SVC_TOKEN"`
+	DB      struct {
+		Host string `yaml:"host" default:"localhost"`
+		User string `yaml:"user"`
+	} `yaml:"db"`
+}
+
+func file(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "svc.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func env(kv ...string) loader.Option { return loader.WithEnviron(kv) }
+
+func TestLoadKinds(t *testing.T) {
+	p := file(t, `name: api
+port: 9000
+ratio: 0.25
+verbose: true
+wait: 2m
+tags: [a, "b"]
+token: 0123
+db:
+  user: app
+`)
+	var s service
+	r, err := loader.Load(context.Background(), &s, env(),
+		loader.WithFiles(p))
+	require.NoError(t, err)
+	assert.Equal(t, "api", s.Name)
+	assert.Equal(t, uint16(9000), s.Port)
+	assert.Equal(t, 0.25, s.Ratio)
+	assert.True(t, s.Verbose)
+	assert.Equal(t, 2*time.Minute, s.Wait)
+	assert.Equal(t, []string{"a", "b"}, s.Tags)
+	assert.Equal(t, "0123", s.Token.Reveal(), "a secret keeps its text")
+	assert.Equal(t, "localhost", s.DB.Host)
+	assert.Equal(t, "app", s.DB.User)
+
+	e, ok := r.Entry("token")
+	require.True(t, ok)
+	assert.Equal(t, secret.Redacted, e.Value)
+	assert.Equal(t, "file "+p+":7", e.Source.String())
+	e, _ = r.Entry("db.host")
+	assert.Equal(t, "default", e.Source.String())
+}
+
+func TestLoadEnvPrefixAndTypes(t *testing.T) {
+	var s service
+	_, err := loader.Load(context.Background(), &s, loader.WithEnvPrefix("SVC"),
+		env("SVC_NAME=x", "SVC_PORT=70000", "SVC_RATIO=half",
+			"SVC_VERBOSE=maybe", "SVC_WAIT=5", "SVC_DB_USER=u"))
+	var ve *loader.ValidationError
+	require.ErrorAs(t, err, &ve)
+	keys := map[string]string{}
+	for _, p := range ve.Problems {
+		keys[p.Key] = p.Source.String()
+		assert.Equal(t, loader.RuleType, p.Rule)
+	}
+	assert.Equal(t, map[string]string{
+		"port": "env SVC_PORT", "ratio": "env SVC_RATIO",
+		"verbose": "env SVC_VERBOSE", "wait": "env SVC_WAIT",
+	}, keys)
+	assert.Equal(t, "u", s.DB.User)
+}
+
+func TestLoadFlags(t *testing.T) {
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	var s service
+	require.NoError(t, loader.BindFlags(fs, &s))
+	for _, name := range []string{"name", "port", "db-host", "token-file",
+		"verbose"} {
+		require.NotNil(t, fs.Lookup(name), name)
+	}
+	assert.Nil(t, fs.Lookup("token"), "a secret has no value flag")
+
+	require.NoError(t, fs.Parse([]string{"--name=cli", "--verbose",
+		"--token-file", "-", "--db-host", "db.example.com"}))
+	r, err := loader.Load(context.Background(), &s, env("SVC_TOKEN=env"),
+		loader.WithFlags(fs), loader.WithStdin(strings.NewReader("piped\n")))
+	require.NoError(t, err)
+	assert.Equal(t, "cli", s.Name)
+	assert.True(t, s.Verbose)
+	assert.Equal(t, "piped", s.Token.Reveal())
+	assert.Equal(t, "db.example.com", s.DB.Host)
+	src, _ := r.Source("token")
+	assert.Equal(t, "flag --token-file (-)", src.String())
+	require.Len(t, r.Shadowed, 1)
+	assert.Equal(t, "env SVC_TOKEN", r.Shadowed[0].Source.String())
+
+	fs = pflag.NewFlagSet("x", pflag.ContinueOnError)
+	require.NoError(t, loader.BindFlags(fs, &s))
+	require.NoError(t, fs.Parse([]string{"--name=a", "--port=-1"}))
+	_, err = loader.Load(context.Background(), &s, env(), loader.WithFlags(fs))
+	require.ErrorContains(t, err, "flag --port")
+}
+
+func TestLoadOptions(t *testing.T) {
+	var s service
+	_, err := loader.Load(context.Background(), &s, env(),
+		loader.WithValue("name", "opt"), loader.WithValue("port", 81),
+		loader.WithValue("wait", "3s"), loader.WithValue("db.user", "root"))
+	require.NoError(t, err)
+	assert.Equal(t, "opt", s.Name)
+	assert.Equal(t, uint16(81), s.Port)
+	assert.Equal(t, 3*time.Second, s.Wait)
+	assert.Equal(t, "root", s.DB.User)
+
+	_, err = loader.Load(context.Background(), &s, env(),
+		loader.WithValue("name", "x"), loader.WithValue("nmae", "y"),
+		loader.WithValue("verbose", 3))
+	var ve *loader.ValidationError
+	require.ErrorAs(t, err, &ve)
+	require.Len(t, ve.Problems, 2, "%v", err)
+	assert.Equal(t, loader.RuleUnknown, ve.Problems[0].Rule)
+	assert.Equal(t, loader.RuleType, ve.Problems[1].Rule)
+}
+
+func TestLoadRejects(t *testing.T) {
+	ctx := context.Background()
+	_, err := loader.Load(ctx, service{})
+	assert.ErrorContains(t, err, "pointer to a struct")
+
+	type bad struct {
+		M map[string]int `yaml:"m"`
+	}
+	_, err = loader.Load(ctx, &bad{})
+	assert.ErrorContains(t, err, "cannot decode")
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = loader.Load(cancelled, &service{})
+	assert.ErrorIs(t, err, context.Canceled)
+}
+
+func TestLoadTopLevelNotMapping(t *testing.T) {
+	var s service
+	_, err := loader.Load(context.Background(), &s, env(),
+		loader.WithFiles(file(t, "- a\n- b\n")))
+	assert.ErrorContains(t, err, "want a mapping")
+}
+
+func TestLoadEmptyFile(t *testing.T) {
+	var s service
+	_, err := loader.Load(context.Background(), &s, env("SVC_NAME=x"),
+		loader.WithEnvPrefix("SVC"), loader.WithFiles(file(t, "# nothing\n")))
+	require.NoError(t, err)
+}
+
+func TestLoadJSONAndTOML(t *testing.T) {
+	dir := t.TempDir()
+	j := filepath.Join(dir, "c.json")
+	require.NoError(t, os.WriteFile(j,
+		[]byte(`{"name": "j", "port": 1, "db": {"user": "ju"}}`), 0o600))
+	tm := filepath.Join(dir, "c.toml")
+	require.NoError(t, os.WriteFile(tm,
+		[]byte("name = \"t\"\n[db]\nhost = \"th\"\n"), 0o600))
+	var s service
+	r, err := loader.Load(context.Background(), &s, env(),
+		loader.WithFiles(j, tm))
+	require.NoError(t, err)
+	assert.Equal(t, "t", s.Name)
+	assert.Equal(t, uint16(1), s.Port)
+	assert.Equal(t, "ju", s.DB.User)
+	assert.Equal(t, "th", s.DB.Host)
+	src, _ := r.Source("port")
+	assert.Equal(t, "file "+j+":1", src.String())
+}
+
+func TestDescribe(t *testing.T) {
+	keys, err := loader.Describe(&service{}, loader.WithEnvPrefix("SVC"))
+	require.NoError(t, err)
+	byKey := map[string]loader.KeyInfo{}
+	for _, k := range keys {
+		byKey[k.Key] = k
+	}
+	assert.Equal(t, []string{"SVC_DB_HOST"}, byKey["db.host"].Env)
+	assert.Equal(t, "SVC_TOKEN_FILE", byKey["token"].FileEnv)
+	assert.True(t, byKey["token"].Secret)
+	assert.Equal(t, "--token-file", byKey["token"].Flag)
+	assert.Equal(t, "duration", byKey["wait"].Type)
+	assert.Equal(t, "1s", byKey["wait"].Default)
+}
+
+func TestDistanceSuggestions(t *testing.T) {
+	tests := []struct{ typo, want string }{
+		{"nmae", `did you mean "name"?`},
+		{"verbos", `did you mean "verbose"?`},
+		{"Port", ""}, // case-insensitive: a match, not a typo
+		{"completely_else", "remove it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typo, func(t *testing.T) {
+			var s service
+			_, err := loader.Load(context.Background(), &s, env(),
+				loader.WithFiles(file(t, "name: x\n"+tt.typo+": 1\n")))
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tt.want)
+			assert.ErrorContains(t, err, "svc.yaml:2")
+		})
+	}
+}
