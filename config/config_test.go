@@ -128,7 +128,7 @@ func TestLoadLayers(t *testing.T) {
 			errs: []string{loader.RuleType}},
 		{name: "value and file form both set",
 			opts: []loader.Option{environ("AIRBYTE_CLOUD_BEARER_TOKEN=t",
-				"AIRBYTE_CLOUD_BEARER_TOKEN_FILE=" + secretFile)},
+				"AIRBYTE_CLOUD_BEARER_TOKEN_FILE="+secretFile)},
 			errs: []string{loader.RuleBothForms}},
 	}
 	for _, tt := range tests {
