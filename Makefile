@@ -23,6 +23,7 @@ lint:
 
 ## run: show the example configuration, resolved, with secrets redacted.
 run: build
+	AIRBYTE_CLOUD_CLIENT_ID=example-client-id \
 	AIRBYTE_CLOUD_CLIENT_SECRET=example-client-secret \
 		./$(BIN) show -c testdata/example.yaml
 
