@@ -48,13 +48,20 @@ func TestLoadLayers(t *testing.T) {
 		errs    []string // rules of the problems, when invalid
 	}{
 		{name: "bearer from env",
-			opts:    []loader.Option{environ("AIRBYTE_CLOUD_BEARER_TOKEN=env-token")},
-			bearer:  "env-token",
-			sources: map[string]string{"bearer_token": "env AIRBYTE_CLOUD_BEARER_TOKEN", "api_root": "default", "config_api_root": "derived from api_root"}},
+			opts:   []loader.Option{environ("AIRBYTE_CLOUD_BEARER_TOKEN=env-token")},
+			bearer: "env-token",
+			sources: map[string]string{
+				"bearer_token":    "env AIRBYTE_CLOUD_BEARER_TOKEN",
+				"api_root":        "default",
+				"config_api_root": "derived from api_root",
+			}},
 		{name: "credentials from file",
 			opts: []loader.Option{environ(), loader.WithFiles(creds)},
 			id:   "file-id", sec: "file-secret",
-			sources: map[string]string{"client_id": "file " + creds + ":1", "client_secret": "file " + creds + ":2"}},
+			sources: map[string]string{
+				"client_id":     "file " + creds + ":1",
+				"client_secret": "file " + creds + ":2",
+			}},
 		{name: "env bearer shadows file credentials",
 			opts: []loader.Option{environ("AIRBYTE_CLOUD_BEARER_TOKEN=env-token"),
 				loader.WithFiles(creds)},
@@ -63,7 +70,8 @@ func TestLoadLayers(t *testing.T) {
 			opts: []loader.Option{loader.WithFiles(idOnly),
 				environ("AIRBYTE_CLOUD_CLIENT_SECRET_FILE=" + secretFile)},
 			id: "file-id", sec: "file-secret",
-			sources: map[string]string{"client_secret": "env AIRBYTE_CLOUD_CLIENT_SECRET_FILE (" + secretFile + ")"}},
+			sources: map[string]string{"client_secret": "env " +
+				"AIRBYTE_CLOUD_CLIENT_SECRET_FILE (" + secretFile + ")"}},
 		{name: "file bearer and env half credentials",
 			opts: []loader.Option{loader.WithFiles(bearer),
 				environ("AIRBYTE_CLOUD_CLIENT_ID=env-id")},

@@ -49,7 +49,8 @@ func Load(ctx context.Context, opts ...loader.Option) (*CloudClientConfig, error
 
 // LoadReport is Load that also returns where each value came from. The
 // report comes with the error when the configuration is invalid.
-func LoadReport(ctx context.Context, opts ...loader.Option) (*CloudClientConfig, *loader.Report, error) {
+func LoadReport(ctx context.Context, opts ...loader.Option) (
+	*CloudClientConfig, *loader.Report, error) {
 	var c CloudClientConfig
 	all := append(DefaultOptions(), opts...)
 	r, err := loader.Load(ctx, &c, all...)
