@@ -28,12 +28,6 @@ const (
 	MethodBearerToken       = "bearer_token"
 )
 
-// ErrNoCredentials is returned when a configuration holds neither complete
-// client credentials nor a bearer token.
-var ErrNoCredentials = errors.New(
-	"auth: no authentication method: " +
-		"set client_id and client_secret, or bearer_token")
-
 // ErrNotJSON is the cause in a *ResponseError when a reply that should be
 // JSON is something else, such as an HTML page from a proxy.
 var ErrNotJSON = errors.New("auth: reply is not JSON")

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -28,8 +27,11 @@ type origin struct {
 // newBinding checks cfg and derives the URLs and, for the bearer method,
 // the token.
 func newBinding(cfg *config.CloudClientConfig) (*binding, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
 	root := strings.TrimRight(cfg.APIRoot, "/")
-	o, err := parseRoot("api_root", root, cfg.AllowInsecureHTTP)
+	o, err := parseRoot("api_root", root)
 	if err != nil {
 		return nil, err
 	}
@@ -44,28 +46,15 @@ func newBinding(cfg *config.CloudClientConfig) (*binding, error) {
 	// the config package before the snapshot reaches us.
 	if cfg.ConfigAPIRoot != "" {
 		c := strings.TrimRight(cfg.ConfigAPIRoot, "/")
-		o, err := parseRoot("config_api_root", c, cfg.AllowInsecureHTTP)
+		o, err := parseRoot("config_api_root", c)
 		if err != nil {
 			return nil, err
 		}
 		b.origins = append(b.origins, o...)
 	}
 
-	switch {
-	case cfg.UsesBearerToken() && (cfg.ClientID.IsSet() ||
-		cfg.ClientSecret.IsSet()):
-		return nil, errors.New("auth: both bearer_token and client " +
-			"credentials are set: keep one method")
-	case cfg.UsesBearerToken():
+	if cfg.UsesBearerToken() {
 		b.bearer = bearerToken(b, cfg.BearerToken.Reveal())
-	case cfg.ClientID.IsSet() && !cfg.ClientSecret.IsSet():
-		return nil, fmt.Errorf("%w (client_secret is not set)",
-			ErrNoCredentials)
-	case cfg.ClientSecret.IsSet() && !cfg.ClientID.IsSet():
-		return nil, fmt.Errorf("%w (client_id is not set)",
-			ErrNoCredentials)
-	case !cfg.UsesClientCredentials():
-		return nil, ErrNoCredentials
 	}
 	return b, nil
 }
@@ -112,28 +101,14 @@ func (b *binding) covers(u *url.URL) bool {
 	return false
 }
 
-// parseRoot checks an API root and returns its origins: its host as
+// parseRoot returns the origins of an API root that config's rules
+// passed: its host as
 // written and, when it names its scheme's default port or none, the
 // other spelling too.
-func parseRoot(key, root string, insecure bool) ([]origin, error) {
-	if root == "" {
-		return nil, fmt.Errorf("auth: %s is not set", key)
-	}
+func parseRoot(key, root string) ([]origin, error) {
 	u, err := url.Parse(root)
 	if err != nil {
 		return nil, fmt.Errorf("auth: %s: %w", key, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("auth: %s %q is not an absolute http or "+
-			"https URL", key, u.Redacted())
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("auth: %s %q holds user info", key,
-			u.Redacted())
-	}
-	if u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("auth: %s %q sends credentials in clear "+
-			"text: use https, or set allow_insecure_http", key, root)
 	}
 
 	port := "443"
@@ -157,12 +132,4 @@ func hostOnly(u *url.URL) string {
 		return "[" + h + "]"
 	}
 	return h
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

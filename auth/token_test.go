@@ -550,7 +550,7 @@ func TestLiveConfig(t *testing.T) {
 	// A broken snapshot is an error, not a request with old credentials.
 	cur.Store(&config.CloudClientConfig{APIRoot: f.Root()})
 	_, err = c.Get(f.Root() + "/workspaces")
-	require.ErrorIs(t, err, auth.ErrNoCredentials)
+	require.ErrorIs(t, err, config.ErrSecretNotFound)
 }
 
 func TestNewTokenSourceErrors(t *testing.T) {
@@ -563,9 +563,9 @@ func TestNewTokenSourceErrors(t *testing.T) {
 	}{
 		{"nil", nil, nil, "auth: nil configuration"},
 		{"no root", &config.CloudClientConfig{ClientID: id,
-			ClientSecret: sec}, nil, "auth: api_root is not set"},
+			ClientSecret: sec}, nil, "api_root: is not set"},
 		{"relative root", &config.CloudClientConfig{ClientID: id,
-			ClientSecret: sec, APIRoot: "/v1"}, nil, "not an absolute"},
+			ClientSecret: sec, APIRoot: "/v1"}, nil, "must start with https://"},
 		{"plain http elsewhere", &config.CloudClientConfig{ClientID: id,
 			ClientSecret: sec, APIRoot: "http://example.invalid/v1"}, nil,
 			"allow_insecure_http"},
@@ -573,13 +573,13 @@ func TestNewTokenSourceErrors(t *testing.T) {
 			ClientSecret: sec, APIRoot: "https://u:p@example.invalid/v1"},
 			nil, "user info"},
 		{"nothing", &config.CloudClientConfig{
-			APIRoot: "http://127.0.0.1:9/v1"}, auth.ErrNoCredentials, ""},
+			APIRoot: "http://127.0.0.1:9/v1"}, config.ErrSecretNotFound, ""},
 		{"half", &config.CloudClientConfig{ClientID: id,
-			APIRoot: "http://127.0.0.1:9/v1"}, auth.ErrNoCredentials,
-			"client_secret is not set"},
+			APIRoot: "http://127.0.0.1:9/v1"}, nil,
+			"client_secret: not set, but client_id is"},
 		{"both", &config.CloudClientConfig{ClientID: id, ClientSecret: sec,
 			BearerToken: secret.New("t"), APIRoot: "http://127.0.0.1:9/v1"},
-			nil, "keep one method"},
+			nil, "more than one auth method"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,8 +50,9 @@ type CloudClientConfig struct {
 	// installs behind an internal certificate authority.
 	CAFile string `yaml:"ca_file" env:"AIRBYTE_CLOUD_CA_FILE" doc:"PEM file of extra root certificates; system roots when unset."`
 
-	// Timeout bounds each HTTP request of the authenticated client.
-	Timeout time.Duration `yaml:"timeout" env:"AIRBYTE_CLOUD_TIMEOUT" default:"30s" validate:"gt=0" doc:"Time limit of each HTTP request, a Go duration."`
+	// Timeout bounds each HTTP request of the authenticated client; zero
+	// means the default, 30 seconds.
+	Timeout time.Duration `yaml:"timeout" env:"AIRBYTE_CLOUD_TIMEOUT" default:"30s" validate:"omitempty,gt=0" doc:"Time limit of each HTTP request, a Go duration; 0 means the default."`
 }
 
 // UsesBearerToken reports whether c authenticates with a bearer token.

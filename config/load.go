@@ -271,3 +271,11 @@ func IsLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Validate checks c against the rules Load applies, for a configuration
+// built as a struct literal: exactly one authentication method, valid API
+// roots, no whitespace around secrets. The error is a *ValidationError,
+// and matches ErrSecretNotFound when no method is set.
+func (c *CloudClientConfig) Validate() error {
+	return markNotFound(loader.Validate(c))
+}

@@ -470,3 +470,25 @@ func nearest(name string, candidates []string) string {
 	}
 	return best
 }
+
+// Validate checks the struct dst points to against its validate tags and
+// Checker rules, as Load does after merging, for a value built in Go. It
+// changes nothing and reads nothing; the problems it reports have no
+// source. The error is a *ValidationError.
+func Validate(dst any) error {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() ||
+		rv.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("loader: want a pointer to a struct, not %T", dst)
+	}
+	s, err := schemaOf(rv.Elem().Type(), "")
+	if err != nil {
+		return err
+	}
+	ld := &load{o: newOptions(nil), s: s, report: &Report{}}
+	ld.validate(rv.Elem())
+	if len(ld.problems) > 0 {
+		return &ValidationError{Problems: ld.problems}
+	}
+	return nil
+}
