@@ -27,6 +27,11 @@ run: build
 	AIRBYTE_CLOUD_CLIENT_SECRET=example-client-secret \
 		./$(BIN) show -c testdata/example.yaml
 
+## demo: the fake Airbyte API on loopback, and `cloudcfg check` against it.
+demo: build
+	$(GO) build -o bin/fakeairbyte ./internal/cmd/fakeairbyte
+	bash scripts/demo.sh bin
+
 ## cases: the CLI cases beside the checkout, when they are there.
 cases: build
 	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run

@@ -77,7 +77,8 @@ func (a *app) rootCmd() *cobra.Command {
 	}
 	a.root = root
 
-	root.AddCommand(a.showCmd(), a.validateCmd(), a.envCmd())
+	root.AddCommand(a.showCmd(), a.validateCmd(), a.envCmd(),
+		a.checkCmd(), a.tokenCmd())
 	return root
 }
 

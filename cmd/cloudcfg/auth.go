@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cloudcfg/cloudcfg/auth"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Authenticate against api_root and report the result",
+		Long: "check loads the configuration, authenticates (exchanging the\n" +
+			"client credentials for a token when those are the method), and\n" +
+			"lists one workspace: GET {api_root}/workspaces?limit=1. It\n" +
+			"reports the method, the API root, the latencies and when the\n" +
+			"token expires, and exits 1 when any step fails.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, _, err := a.load(cmd.Context())
+			if err != nil {
+				return a.reportErr(err)
+			}
+			r, err := auth.Check(cmd.Context(), c)
+			if err != nil {
+				return &exitError{code: 1, msg: "check failed: " + err.Error()}
+			}
+			fmt.Fprintf(a.stdout, "ok: authenticated with %s\n",
+				methodName(r.Method))
+			fmt.Fprintf(a.stdout, "api_root:      %s\n", r.APIRoot)
+			fmt.Fprintf(a.stdout, "reply:         %s in %s\n", r.Status,
+				r.Latency.Round(10*time.Microsecond))
+			if !r.TokenExpiry.IsZero() {
+				fmt.Fprintf(a.stdout, "token:         obtained in %s, "+
+					"expires in %s (%s)\n",
+					r.TokenLatency.Round(10*time.Microsecond),
+					time.Until(r.TokenExpiry).Round(time.Second),
+					r.TokenExpiry.UTC().Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+}
+
+func methodName(m string) string {
+	if m == auth.MethodBearerToken {
+		return "a bearer token"
+	}
+	return "client credentials"
+}
+
+func (a *app) tokenCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "token",
+		Short: "Print an access token on stdout, for piping into curl",
+		Long: "token prints an access token alone on stdout: the bearer\n" +
+			"token, or one obtained with the client credentials. It is the\n" +
+			"one command whose job is to print a secret; use it as\n" +
+			"  curl -H \"Authorization: Bearer $(cloudcfg token)\" ...",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, _, err := a.load(cmd.Context())
+			if err != nil {
+				return a.reportErr(err)
+			}
+			ts, err := auth.NewTokenSource(c)
+			if err != nil {
+				return &exitError{code: 1, msg: err.Error()}
+			}
+			tok, err := ts.TokenContext(cmd.Context())
+			if err != nil {
+				return &exitError{code: 1, msg: "token: " + err.Error()}
+			}
+			fmt.Fprintln(a.stdout, tok.AccessToken)
+			return nil
+		},
+	}
+}
