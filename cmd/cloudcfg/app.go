@@ -25,7 +25,6 @@ type app struct {
 
 	files   []string
 	envFile string
-	output  string
 	root    *cobra.Command
 }
 
