@@ -460,7 +460,14 @@ func (ld *load) complete(p Problem) Problem {
 	case p.Rule == RuleUnknown:
 		p.Fix = "use one of the keys: " + keyList(ld.keysBeside(""))
 	case p.Rule == RuleFile && p.Source != nil:
-		p.Fix = "make " + p.Source.Name + " a readable regular file"
+		name := p.Source.Name
+		if p.Source.Path != "" {
+			name = p.Source.Path
+		}
+		p.Fix = "make " + name + " a readable regular file"
+		if name == "-" {
+			p.Fix = "pipe the secret in on standard input"
+		}
 	case p.Rule == RuleSyntax && p.Source != nil:
 		p.Fix = "fix the syntax of " + p.Source.Location()
 	}
