@@ -576,7 +576,7 @@ func TestNewTokenSourceErrors(t *testing.T) {
 			APIRoot: "http://127.0.0.1:9/v1"}, config.ErrSecretNotFound, ""},
 		{"half", &config.CloudClientConfig{ClientID: id,
 			APIRoot: "http://127.0.0.1:9/v1"}, nil,
-			"client_secret: not set, but client_id is"},
+			"client_secret: is not set, but client_id is"},
 		{"both", &config.CloudClientConfig{ClientID: id, ClientSecret: sec,
 			BearerToken: secret.New("t"), APIRoot: "http://127.0.0.1:9/v1"},
 			nil, "more than one auth method"},

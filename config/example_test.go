@@ -41,7 +41,7 @@ func ExampleLoad_invalid() {
 		loader.WithEnviron([]string{"AIRBYTE_CLOUD_CLIENT_ID=my-client"}))
 	fmt.Println(err)
 	// Output:
-	// config: env AIRBYTE_CLOUD_CLIENT_ID: client_secret: not set, but client_id is (env AIRBYTE_CLOUD_CLIENT_ID); set client_secret (AIRBYTE_CLOUD_CLIENT_SECRET or AIRBYTE_CLOUD_CLIENT_SECRET_FILE), or unset client_id
+	// config: env AIRBYTE_CLOUD_CLIENT_ID: client_secret: is not set, but client_id is (env AIRBYTE_CLOUD_CLIENT_ID); client credentials need client_id and client_secret; set AIRBYTE_CLOUD_CLIENT_SECRET or client_secret in cloudcfg.yaml, or unset AIRBYTE_CLOUD_CLIENT_ID
 }
 
 // FromEnv reads the environment alone, bearer token first, as PyAirbyte's

@@ -16,12 +16,12 @@ import (
 // separated as PATH is.
 const ConfigVar = "CLOUDCFG_CONFIG"
 
-// knownVars are variables of PyAirbyte's family that cloudcfg does not
-// read but that are not typos either.
+// knownVars are the variables of PyAirbyte's AIRBYTE_CLOUD_ family that
+// cloudcfg does not read: they choose a workspace or an organization, not
+// how to reach the API, so they are neither typos nor worth a warning.
 var knownVars = []string{
 	"AIRBYTE_CLOUD_WORKSPACE_ID",
 	"AIRBYTE_CLOUD_ORGANIZATION_ID",
-	"AIRBYTE_CLOUD_CONFIG_PATH",
 }
 
 // DefaultOptions are the loader options Load starts from: files from

@@ -78,7 +78,8 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	if err != nil {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "cannot read the secret file: " + err.Error(),
-			Fix: "point " + src.Name + " at a readable regular file"})
+			Fix: "point " + where(f.key, &Source{Kind: src.Kind, Name: src.Name}) +
+				" at a readable regular file"})
 		return value{}, false
 	}
 	if ld.o.logger != nil {

@@ -22,17 +22,20 @@ const (
 
 // Problem is one thing wrong with a configuration.
 type Problem struct {
-	// Key is the key the problem is about, "" when it is about a file.
+	// Key is the key the problem is about; "" when it is about a whole
+	// file, or about a set of keys none of which is set.
 	Key string `json:"key" yaml:"key"`
 	// Env is the variable that sets Key, "" when none does.
 	Env string `json:"env,omitempty" yaml:"env,omitempty"`
-	// Source is where the offending value came from, when one did.
+	// Source is where the offending value came from; nil when the
+	// problem is that nothing was set.
 	Source *Source `json:"source,omitempty" yaml:"source,omitempty"`
 	// Rule names the rule broken.
 	Rule string `json:"rule" yaml:"rule"`
 	// Message says what is wrong, without any secret value.
 	Message string `json:"message" yaml:"message"`
-	// Fix says what to do about it.
+	// Fix says what to do about it, naming the file, line, variable or
+	// flag to change.
 	Fix string `json:"fix,omitempty" yaml:"fix,omitempty"`
 	// Err, when set, is what errors.Is matches the problem against.
 	Err error `json:"-" yaml:"-"`

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -27,15 +28,19 @@ func (ld *load) fileLayer(path string, required bool) (*layer, bool) {
 		if !required && errors.Is(err, fs.ErrNotExist) {
 			return nil, true
 		}
-		ld.fileProblem(path, 0, RuleFile, describeFileErr(err),
-			"check the path given with --config or CLOUDCFG_CONFIG")
+		fix := "check the path, or create the file"
+		if len(ld.o.files) == 0 && ld.o.filesVar != "" {
+			fix = "check the paths listed in " + ld.o.filesVar
+		}
+		ld.fileProblem(path, 0, RuleFile, describeFileErr(err), fix)
 		return nil, false
 	}
 
 	root, line, err := parseTree(path, data)
 	if err != nil {
 		ld.fileProblem(path, line, RuleSyntax, err.Error(),
-			"fix the file's syntax")
+			"fix the syntax of "+Source{Kind: SourceFile, Name: path,
+				Line: line}.Location())
 		return nil, false
 	}
 	if root == nil {
@@ -44,7 +49,8 @@ func (ld *load) fileLayer(path string, required bool) (*layer, bool) {
 	if root.Kind != yaml.MappingNode {
 		ld.fileProblem(path, root.Line, RuleSyntax,
 			"want a mapping of keys at the top of the file, not "+
-				nodeKind(root), "")
+				nodeKind(root), "write one key: value pair a line, "+
+				"such as "+ld.s.fields[0].key+": ...")
 		return nil, false
 	}
 	ld.walkMapping(l, root, "")
@@ -109,13 +115,23 @@ func describeFileErr(err error) string {
 	return err.Error()
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): `)
+	yamlAnchor = regexp.MustCompile(`^unknown anchor '(.*)' referenced`)
+)
 
 // parseTree parses a file into a YAML node tree. It returns nil for an
 // empty document, and the line of a syntax error when known.
 func parseTree(path string, data []byte) (*yaml.Node, int, error) {
-	if strings.EqualFold(filepath.Ext(path), ".toml") {
+	switch ext := filepath.Ext(path); {
+	case strings.EqualFold(ext, ".toml"):
 		return parseTOML(data)
+	case strings.EqualFold(ext, ".json"):
+		// YAML reads JSON too, but accepts what JSON does not and
+		// places errors at the start of the enclosing object.
+		if line, err := checkJSON(data); err != nil {
+			return nil, line, err
+		}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -124,12 +140,50 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 			line, _ := strconv.Atoi(m[1])
 			return nil, line, errors.New(msg[len(m[0]):])
 		}
-		return nil, 0, errors.New(strings.TrimPrefix(msg, "yaml: "))
+		// The parser leaves out the line when it is the first; an
+		// unknown anchor has none, so look for its use.
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		if strings.HasSuffix(msg, "unexpected end of stream") {
+			msg += " (a quote or bracket left open?)"
+		}
+		line := 1
+		if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
+			line = lineOf(data, "*"+m[1])
+		}
+		return nil, line, errors.New(msg)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, 0, nil
 	}
 	return doc.Content[0], 0, nil
+}
+
+// lineOf returns the first line of data that holds s, or 0.
+func lineOf(data []byte, s string) int {
+	i := bytes.Index(data, []byte(s))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
+}
+
+// checkJSON returns the line and message of the first JSON syntax error
+// in data, or a nil error.
+func checkJSON(data []byte) (int, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return 0, nil
+	}
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &se):
+		return bytes.Count(data[:se.Offset], []byte("\n")) + 1,
+			errors.New(se.Error())
+	}
+	return 0, err
 }
 
 func parseTOML(data []byte) (*yaml.Node, int, error) {
@@ -138,7 +192,8 @@ func parseTOML(data []byte) (*yaml.Node, int, error) {
 		var de *toml.DecodeError
 		if errors.As(err, &de) {
 			line, _ := de.Position()
-			return nil, line, errors.New(de.Error())
+			return nil, line, errors.New(
+				strings.TrimPrefix(de.Error(), "toml: "))
 		}
 		return nil, 0, err
 	}
@@ -151,19 +206,16 @@ func parseTOML(data []byte) (*yaml.Node, int, error) {
 
 // walkMapping reads the keys of one mapping node at path into l.
 func (ld *load) walkMapping(l *layer, m *yaml.Node, path string) {
-	seen := map[string]int{}
+	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		kn, vn := m.Content[i], m.Content[i+1]
 		name := strings.ToLower(kn.Value)
 		key := join(path, name)
 		if first, dup := seen[name]; dup {
-			ld.problem(Problem{Key: key, Rule: RuleDuplicate,
-				Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
-				Message: fmt.Sprintf("key also set at line %d", first),
-				Fix:     "keep one of the two"})
+			ld.duplicate(l, key, first, kn)
 			continue
 		}
-		seen[name] = kn.Line
+		seen[name] = kn
 
 		if vn.Kind == yaml.AliasNode {
 			vn = vn.Alias
@@ -189,6 +241,22 @@ func (ld *load) walkMapping(l *layer, m *yaml.Node, path string) {
 	}
 }
 
+// duplicate reports kn, a key that first appeared as first in the same
+// mapping. Keys match without regard to case.
+func (ld *load) duplicate(l *layer, key string, first, kn *yaml.Node) {
+	msg := fmt.Sprintf("set twice, at lines %d and %d", first.Line, kn.Line)
+	if first.Value != kn.Value {
+		msg = fmt.Sprintf("%q at line %d and %q at line %d are the same "+
+			"key (keys ignore case)", first.Value, first.Line, kn.Value,
+			kn.Line)
+	}
+	ld.problem(Problem{Key: key, Rule: RuleDuplicate,
+		Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
+		Message: msg,
+		Fix: fmt.Sprintf("remove line %d or line %d of %s", first.Line,
+			kn.Line, l.src.Name)})
+}
+
 func (ld *load) walkSection(l *layer, kn, vn *yaml.Node, key string) {
 	switch {
 	case vn.Kind == yaml.MappingNode:
@@ -197,18 +265,21 @@ func (ld *load) walkSection(l *layer, kn, vn *yaml.Node, key string) {
 	default:
 		ld.problem(Problem{Key: key, Rule: RuleType,
 			Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
-			Message: "want a mapping of keys, not " + nodeKind(vn)})
+			Message: "want a mapping of keys, not " + nodeKind(vn),
+			Fix: "write the keys of " + key + " indented below it: " +
+				keyList(ld.keysBeside(key))})
 	}
 }
 
 func (ld *load) unknownKey(l *layer, kn *yaml.Node, path, key string) {
 	p := Problem{Key: key, Rule: RuleUnknown,
 		Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
-		Message: "unknown key"}
+		Message: fmt.Sprintf("unknown key %q", kn.Value)}
 	if near := ld.nearestKey(path, strings.ToLower(kn.Value)); near != "" {
 		p.Fix = fmt.Sprintf("did you mean %q?", near)
 	} else {
-		p.Fix = "remove it, or see `cloudcfg schema` for the known keys"
+		p.Fix = "remove it; the keys known here are " +
+			keyList(ld.keysBeside(path))
 	}
 	ld.problem(p)
 }

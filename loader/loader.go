@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/viper"
@@ -66,7 +67,9 @@ type load struct {
 	report   *Report
 }
 
-func (ld *load) problem(p Problem) { ld.problems = append(ld.problems, p) }
+func (ld *load) problem(p Problem) {
+	ld.problems = append(ld.problems, ld.complete(p))
+}
 
 func (ld *load) fileProblem(path string, line int, rule, msg, fix string) {
 	ld.fatal = true
@@ -278,23 +281,33 @@ func (ld *load) wholeUnit(set *unitSet, l *layer) string {
 
 func (ld *load) unitMix(set *unitSet, l *layer, held []string) {
 	var parts []string
-	var first *Source
+	present := map[string][]string{}
 	for _, alt := range held {
 		for _, k := range set.alts[alt] {
 			if v, ok := l.values[k]; ok {
-				src := v.src
-				if first == nil {
-					first = &src
+				present[alt] = append(present[alt], k)
+				at := v.src.String()
+				if v.src.Line > 0 {
+					at = "line " + strconv.Itoa(v.src.Line)
 				}
-				parts = append(parts, k+" ("+src.Location()+")")
+				parts = append(parts, k+" ("+at+")")
 			}
 		}
 	}
-	ld.problem(Problem{Rule: RuleUnitMix, Source: first, set: set.name,
+	srcOf := func(k string) *Source {
+		if v, ok := l.values[k]; ok {
+			return &v.src
+		}
+		return nil
+	}
+	// The problem is about the first key of the last method held: in a
+	// file, usually the one added beside a complete method.
+	key := present[held[len(held)-1]][0]
+	ld.problem(Problem{Key: key, Rule: RuleUnitMix, Source: srcOf(key),
+		set: set.name, Env: ld.s.byKey[key].envHint(),
 		Message: fmt.Sprintf("%s sets more than one %s method: %s",
 			describeLayer(l), lastPart(set.name), strings.Join(parts, ", ")),
-		Fix: "keep the keys of one method and remove the others: " +
-			set.describeAlts()})
+		Fix: ld.keepOneFix(set, held, present, srcOf)})
 }
 
 func describeLayer(l *layer) string {

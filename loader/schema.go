@@ -336,13 +336,11 @@ func (f *field) typeName() string {
 	return f.typ.String()
 }
 
-// envHint names the variables that set f, for messages: "AIRBYTE_X".
+// envHint names the variable that sets f, for Problem.Env: the first
+// of its env tag, as one name that programs reading problems can use.
 func (f *field) envHint() string {
 	if len(f.env) == 0 {
 		return ""
-	}
-	if f.fileEnv != "" {
-		return f.env[0] + " or " + f.fileEnv
 	}
 	return f.env[0]
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -168,30 +169,30 @@ func (ld *load) translate(root reflect.Value, fe validator.FieldError) (Problem,
 }
 
 func (ld *load) explain(f *field, fe validator.FieldError) (string, string) {
-	set := "set " + f.key + " in a config file"
-	if env := f.envHint(); env != "" {
-		set += " or " + env
-	}
+	at := where(f.key, ld.sourcePtr(f.key))
 	switch fe.Tag() {
 	case "required":
-		return "is not set", set
+		return "is not set", "set " + ld.setPhrase([]*field{f}, nil)
 	case "secret_trimmed":
 		return "has whitespace at its start or end",
-			"remove the spaces or newlines around the value (a pasted " +
-				"token with a trailing space is a common cause of 401s)"
+			"remove the spaces or newlines around the value of " + at +
+				" (a pasted token with a trailing space is a common " +
+				"cause of 401s)"
 	case "api_url":
 		v, _ := fe.Value().(string)
-		return URLProblem(v),
-			"use an absolute URL such as https://api.airbyte.com/v1"
+		return URLProblem(v), "write " + at + " as an absolute URL " +
+			"such as https://api.airbyte.com/v1"
 	case "gt", "gte", "lt", "lte", "min", "max":
 		ops := map[string]string{"gt": "greater than", "gte": "at least",
 			"lt": "less than", "lte": "at most", "min": "at least",
 			"max": "at most"}
-		return "must be " + ops[fe.Tag()] + " " + fe.Param(), set
+		want := ops[fe.Tag()] + " " + fe.Param()
+		return "must be " + want, "set " + at + " to a value " + want
 	case "oneof":
-		return "must be one of: " + fe.Param(), set
+		return "must be one of: " + fe.Param(),
+			"set " + at + " to one of: " + fe.Param()
 	}
-	return fmt.Sprintf("fails the rule %q", fe.Tag()), set
+	return fmt.Sprintf("fails the rule %q", fe.Tag()), "change " + at
 }
 
 // unitProblem describes what is wrong with the exclusive set f belongs
@@ -221,60 +222,273 @@ func (ld *load) unitProblem(root reflect.Value, f *field) Problem {
 	case len(held) == 0:
 		return Problem{Rule: RuleNoUnit, set: set.name,
 			Message: "no " + what + " method is set",
-			Fix:     "set " + ld.unitHint(set)}
+			Fix:     ld.noUnitFix(set)}
 	case len(held) > 1:
 		var parts []string
-		var unset []string
 		for _, alt := range held {
 			for _, k := range present[alt] {
 				parts = append(parts, k+" ("+ld.sourceOf(k)+")")
 			}
-			unset = append(unset, strings.Join(present[alt], " and "))
 		}
-		return Problem{Rule: RuleTwoUnits, set: set.name,
-			Source: ld.sourcePtr(present[held[0]][0]),
+		first := present[held[0]][0]
+		return Problem{Key: first, Rule: RuleTwoUnits, set: set.name,
+			Env: ld.s.byKey[first].envHint(), Source: ld.sourcePtr(first),
 			Message: "more than one " + what + " method is set: " +
 				strings.Join(parts, ", "),
-			Fix: "unset " + strings.Join(unset, ", or unset ")}
+			Fix: ld.keepOneFix(set, held, present, ld.sourcePtr)}
 	}
 	alt := held[0]
-	var missing []string
-	for _, k := range set.alts[alt] {
-		if !slices.Contains(present[alt], k) {
-			missing = append(missing, k)
-		}
-	}
+	missing := ld.missing(set, alt, present[alt])
 	var have []string
 	for _, k := range present[alt] {
 		have = append(have, k+" is ("+ld.sourceOf(k)+")")
 	}
-	p := Problem{Key: missing[0], Rule: RuleHalfUnit, set: set.name,
-		Source:  ld.sourcePtr(present[alt][0]),
-		Message: "not set, but " + strings.Join(have, ", ")}
-	var sets []string
-	for _, k := range missing {
-		sets = append(sets, k+" ("+ld.s.byKey[k].envHint()+")")
+	src := ld.sourcePtr(present[alt][0])
+	return Problem{Key: missing[0].key, Rule: RuleHalfUnit, set: set.name,
+		Env: missing[0].envHint(), Source: src,
+		Message: "is not set, but " + strings.Join(have, ", ") +
+			"; " + strings.ReplaceAll(alt, "_", " ") + " need " +
+			keyList(set.alts[alt]),
+		Fix: "set " + ld.setPhrase(missing, src) + ", or " +
+			unsetPhrase(ld.placed(present[alt]))}
+}
+
+// missing returns the fields of alternative alt of set that are not in
+// present.
+func (ld *load) missing(set *unitSet, alt string, present []string) []*field {
+	var out []*field
+	for _, k := range set.alts[alt] {
+		if !slices.Contains(present, k) {
+			out = append(out, ld.s.byKey[k])
+		}
 	}
-	p.Env = ld.s.byKey[missing[0]].envHint()
-	p.Fix = "set " + strings.Join(sets, " and ") + ", or unset " +
-		strings.Join(present[alt], " and ")
+	return out
+}
+
+// noUnitFix says how to set each alternative of set.
+func (ld *load) noUnitFix(set *unitSet) string {
+	var ways []string
+	hasFileEnv := ""
+	for _, alt := range set.order {
+		var fs []*field
+		for _, k := range set.alts[alt] {
+			f := ld.s.byKey[k]
+			fs = append(fs, f)
+			if f.fileEnv != "" {
+				hasFileEnv = f.fileEnv
+			}
+		}
+		ways = append(ways, "set "+ld.setPhrase(fs, nil))
+	}
+	fix := strings.Join(ways, "; or ")
+	if hasFileEnv != "" {
+		fix += " (a secret variable also has a _FILE form, such as " +
+			hasFileEnv + ", that names a file holding the value)"
+	}
+	return fix
+}
+
+// keepOneFix says how to keep one of the alternatives held: unset the
+// keys of the others, and complete the one kept when it is partial.
+func (ld *load) keepOneFix(set *unitSet, held []string,
+	present map[string][]string, srcOf func(string) *Source) string {
+	var ways []string
+	for _, keep := range held {
+		var drop []string
+		for _, alt := range held {
+			if alt != keep {
+				drop = append(drop, present[alt]...)
+			}
+		}
+		var items []placedKey
+		for _, k := range drop {
+			items = append(items, placedKey{k, srcOf(k)})
+		}
+		way := unsetPhrase(items)
+		if m := ld.missing(set, keep, present[keep]); len(m) > 0 {
+			way += " and set " + ld.setPhrase(m, srcOf(present[keep][0]))
+		}
+		ways = append(ways, way)
+	}
+	return "keep one method: " + strings.Join(ways, ", or ")
+}
+
+// placedKey is a key and where its value came from.
+type placedKey struct {
+	key string
+	src *Source
+}
+
+func (ld *load) placed(keys []string) []placedKey {
+	out := make([]placedKey, len(keys))
+	for i, k := range keys {
+		out[i] = placedKey{k, ld.sourcePtr(k)}
+	}
+	return out
+}
+
+// setPhrase says how to set the fields fs, variables first, then the
+// keys in a configuration file: "AIRBYTE_CLOUD_CLIENT_SECRET or
+// client_secret in config.yaml". near, when it is a file, is the file
+// named; else the last file read, else the first one searched for.
+func (ld *load) setPhrase(fs []*field, near *Source) string {
+	var vars, keys []string
+	for _, f := range fs {
+		keys = append(keys, f.key)
+		if len(f.env) > 0 {
+			vars = append(vars, f.env[0])
+		}
+	}
+	inFile := keyList(keys) + " in " + ld.fileToEdit(near)
+	if len(vars) < len(fs) {
+		return inFile
+	}
+	if len(fs) == 1 {
+		return vars[0] + " or " + inFile
+	}
+	return keyList(vars) + ", or " + inFile
+}
+
+// fileToEdit names the configuration file a user would add a key to.
+func (ld *load) fileToEdit(near *Source) string {
+	switch {
+	case near != nil && near.Kind == SourceFile:
+		return near.Name
+	case len(ld.report.Files) > 0:
+		return ld.report.Files[len(ld.report.Files)-1]
+	case len(ld.o.files) > 0:
+		return ld.o.files[len(ld.o.files)-1]
+	case len(ld.o.search) > 0:
+		return ld.o.search[0]
+	}
+	return "a config file"
+}
+
+// where names the place a value came from as a user would edit it:
+// "timeout in config.yaml:5", "AIRBYTE_CLOUD_TIMEOUT", "--timeout".
+func where(key string, src *Source) string {
+	if src == nil {
+		return key
+	}
+	switch src.Kind {
+	case SourceFile:
+		return key + " in " + src.Location()
+	case SourceDotenv:
+		s := "the variable at " + src.Location()
+		if src.Path != "" {
+			s += " (the file " + src.Path + ")"
+		}
+		return s
+	case SourceEnv, SourceFlag:
+		s := src.Name
+		if src.Kind == SourceFlag {
+			s = "--" + s
+		}
+		if src.Path != "" && src.Path != "-" {
+			s = "the file " + src.Path + " that " + s + " names"
+		}
+		return s
+	case SourceOption:
+		return "the " + key + " option"
+	case SourceDefault:
+		return "the default tag of " + key
+	case SourceDerived:
+		return src.Name
+	}
+	return key
+}
+
+// unsetPhrase says how to remove each key from where it was set:
+// "remove bearer_token from config.yaml:3", "unset AIRBYTE_CLOUD_CLIENT_ID
+// and AIRBYTE_CLOUD_CLIENT_SECRET".
+func unsetPhrase(items []placedKey) string {
+	var verbs, objs []string
+	for _, it := range items {
+		verb, obj := "unset", it.key
+		if it.src != nil {
+			switch it.src.Kind {
+			case SourceFile:
+				verb, obj = "remove", it.key+" from "+it.src.Location()
+			case SourceDotenv:
+				verb, obj = "remove", "line "+strconv.Itoa(it.src.Line)+
+					" of "+it.src.Name
+			case SourceEnv:
+				obj = it.src.Name
+			case SourceFlag:
+				verb, obj = "drop", "--"+it.src.Name
+			case SourceOption:
+				verb, obj = "drop", "the "+it.key+" option"
+			}
+		}
+		if n := len(verbs); n > 0 && verbs[n-1] == verb {
+			objs[n-1] += "\x00" + obj
+			continue
+		}
+		verbs, objs = append(verbs, verb), append(objs, obj)
+	}
+	parts := make([]string, len(verbs))
+	for i, v := range verbs {
+		parts[i] = v + " " + keyList(strings.Split(objs[i], "\x00"))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// keyList joins "a", "a and b", "a, b and c".
+func keyList(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " +
+		items[len(items)-1]
+}
+
+// complete gives a problem that has no fix the usual one for its rule.
+func (ld *load) complete(p Problem) Problem {
+	if p.Fix != "" {
+		return p
+	}
+	f := ld.s.byKey[p.Key]
+	switch {
+	case p.Rule == RuleType && f != nil:
+		p.Fix = "write " + where(p.Key, p.Source) + " as " + f.typeName()
+		if p.Source != nil && p.Source.Kind == SourceDefault {
+			p.Fix = "fix the default tag of " + p.Key + " in the Go struct"
+		}
+	case p.Rule == RuleUnknown:
+		p.Fix = "use one of the keys: " + keyList(ld.keysBeside(""))
+	case p.Rule == RuleFile && p.Source != nil:
+		name := p.Source.Name
+		if p.Source.Path != "" {
+			name = p.Source.Path
+		}
+		p.Fix = "make " + name + " a readable regular file"
+		if name == "-" {
+			p.Fix = "pipe the secret in on standard input"
+		}
+	case p.Rule == RuleSyntax && p.Source != nil:
+		p.Fix = "fix the syntax of " + p.Source.Location()
+	}
 	return p
 }
 
-func (ld *load) unitHint(set *unitSet) string {
-	var parts []string
-	for _, alt := range set.order {
-		var keys []string
-		for _, k := range set.alts[alt] {
-			f := ld.s.byKey[k]
-			if env := f.envHint(); env != "" {
-				k += " (" + env + ")"
-			}
-			keys = append(keys, k)
+// keysBeside lists the keys and sections directly under path.
+func (ld *load) keysBeside(path string) []string {
+	var names []string
+	for _, f := range ld.s.fields {
+		if parent(f.key) == path {
+			names = append(names, f.name)
 		}
-		parts = append(parts, strings.Join(keys, " and "))
 	}
-	return strings.Join(parts, ", or ")
+	for sec := range ld.s.sections {
+		if parent(sec) == path {
+			names = append(names, lastPart(sec))
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (ld *load) sourceOf(key string) string {

@@ -29,15 +29,8 @@ type app struct {
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
-	h := slog.NewTextHandler(stderr, &slog.HandlerOptions{
-		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey && len(groups) == 0 {
-				return slog.Attr{}
-			}
-			return a
-		}})
 	return &app{stdin: stdin, stdout: stdout, stderr: stderr,
-		environ: environ, log: slog.New(h)}
+		environ: environ, log: slog.New(newLineHandler(stderr))}
 }
 
 func versionString() string {
@@ -78,7 +71,7 @@ func (a *app) rootCmd() *cobra.Command {
 	a.root = root
 
 	root.AddCommand(a.showCmd(), a.validateCmd(), a.envCmd(),
-		a.checkCmd(), a.tokenCmd())
+		a.schemaCmd(), a.checkCmd(), a.tokenCmd())
 	return root
 }
 

@@ -13,11 +13,12 @@ import (
 	"github.com/cloudcfg/cloudcfg/loader"
 )
 
-// shown is the machine-readable form of show and validate.
+// shown is the machine-readable form of show.
 type shown struct {
-	Values   map[string]shownValue `json:"values,omitempty" yaml:"values,omitempty"`
+	Values   map[string]shownValue `json:"values" yaml:"values"`
 	Shadowed []shownShadow         `json:"shadowed" yaml:"shadowed"`
 	Errors   []shownProblem        `json:"errors" yaml:"errors"`
+	Warnings []string              `json:"warnings" yaml:"warnings"`
 }
 
 type shownValue struct {
@@ -32,13 +33,15 @@ type shownShadow struct {
 	By     string `json:"by" yaml:"by"`
 }
 
+// shownProblem is one problem as data. Source is "" when the problem is
+// that something is not set at all.
 type shownProblem struct {
 	Key     string `json:"key" yaml:"key"`
 	Env     string `json:"env,omitempty" yaml:"env,omitempty"`
-	Source  string `json:"source,omitempty" yaml:"source,omitempty"`
+	Source  string `json:"source" yaml:"source"`
 	Rule    string `json:"rule" yaml:"rule"`
 	Message string `json:"message" yaml:"message"`
-	Fix     string `json:"fix,omitempty" yaml:"fix,omitempty"`
+	Fix     string `json:"fix" yaml:"fix"`
 }
 
 func sourceText(s *loader.Source) string {
@@ -65,17 +68,22 @@ func problemsOf(err error) []shownProblem {
 	return out
 }
 
-func toShown(r *loader.Report, err error, values bool) shown {
-	s := shown{Shadowed: []shownShadow{}, Errors: problemsOf(err)}
+func warningsOf(r *loader.Report) []string {
+	if r == nil || r.Warnings == nil {
+		return []string{}
+	}
+	return r.Warnings
+}
+
+func toShown(r *loader.Report, err error) shown {
+	s := shown{Values: map[string]shownValue{}, Shadowed: []shownShadow{},
+		Errors: problemsOf(err), Warnings: warningsOf(r)}
 	if r == nil {
 		return s
 	}
-	if values {
-		s.Values = map[string]shownValue{}
-		for _, e := range r.Values {
-			s.Values[e.Key] = shownValue{Value: e.Value,
-				Source: sourceText(e.Source)}
-		}
+	for _, e := range r.Values {
+		s.Values[e.Key] = shownValue{Value: e.Value,
+			Source: sourceText(e.Source)}
 	}
 	for _, sh := range r.Shadowed {
 		s.Shadowed = append(s.Shadowed, shownShadow{Key: sh.Key,
@@ -123,7 +131,7 @@ func checkFormat(got string, allowed ...string) error {
 func (a *app) writeShow(format string, r *loader.Report, err error) error {
 	switch format {
 	case "json", "yaml":
-		return writeData(a.stdout, format, toShown(r, err, true))
+		return writeData(a.stdout, format, toShown(r, err))
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
@@ -131,13 +139,16 @@ func (a *app) writeShow(format string, r *loader.Report, err error) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, orDash(e.Value),
 			orDash(sourceText(e.Source)))
 	}
-	if len(r.Shadowed) > 0 {
-		fmt.Fprintln(tw, "\nshadowed:\t\t\t")
-		fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE\tSHADOWED BY")
-		for _, sh := range r.Shadowed {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sh.Key, orDash(sh.Value),
-				sh.Source, sh.By)
-		}
+	if err := tw.Flush(); err != nil || len(r.Shadowed) == 0 {
+		return err
+	}
+
+	fmt.Fprintln(a.stdout, "\nshadowed by a higher layer:")
+	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE\tSHADOWED BY")
+	for _, sh := range r.Shadowed {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sh.Key, orDash(sh.Value),
+			sh.Source, sh.By)
 	}
 	return tw.Flush()
 }
@@ -163,8 +174,8 @@ func writeData(w io.Writer, format string, v any) error {
 	return enc.Encode(v)
 }
 
-// reportErr prints a load error on stderr, a problem a line, and turns it
-// into exit code 1.
+// reportErr prints a load error on stderr, a problem and its fix a line
+// each, and turns it into exit code 1.
 func (a *app) reportErr(err error) error {
 	if err == nil {
 		return nil
@@ -176,7 +187,12 @@ func (a *app) reportErr(err error) error {
 	fmt.Fprintf(a.stderr, "cloudcfg: the configuration is invalid "+
 		"(%d problem%s):\n", len(ve.Problems), plural(len(ve.Problems)))
 	for _, p := range ve.Problems {
+		fix := p.Fix
+		p.Fix = ""
 		fmt.Fprintln(a.stderr, "  "+p.String())
+		if fix != "" {
+			fmt.Fprintln(a.stderr, "    fix: "+fix)
+		}
 	}
 	return failed
 }
@@ -186,54 +202,4 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-func (a *app) validateCmd() *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "validate",
-		Short: "Check the configuration; exit 1 when it is invalid",
-		Long: "validate loads the configuration and reports every problem\n" +
-			"with the key, the variable and the file line to fix.\n" +
-			"With -o json the problems are printed as data on stdout.",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(output, "text", "json"); err != nil {
-				return err
-			}
-			c, r, err := a.load(cmd.Context())
-			if output == "json" {
-				if werr := writeData(a.stdout, "json",
-					toShown(r, err, false)); werr != nil {
-					return werr
-				}
-				if err != nil {
-					return failed
-				}
-				return nil
-			}
-			if err != nil {
-				return a.reportErr(err)
-			}
-			method := "client credentials"
-			if c.UsesBearerToken() {
-				method = "bearer token"
-			}
-			fmt.Fprintf(a.stdout, "ok: %s, api_root %s\n", method, c.APIRoot)
-			return nil
-		},
-	}
-	outputFlag(cmd, &output, "text or json")
-	return cmd
-}
-
-func (a *app) envCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "env",
-		Short: "List the variables read, set or unset, never their values",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return a.writeEnv()
-		},
-	}
 }
