@@ -5,7 +5,7 @@ BIN         := bin/cloudcfg
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 60s
 
-.PHONY: build test lint run bench fuzz demo cases clean
+.PHONY: build test lint run bench fuzz demo cases generate clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/cloudcfg
@@ -35,6 +35,11 @@ demo: build
 ## cases: the CLI cases beside the checkout, when they are there.
 cases: build
 	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run
+
+## generate: rewrite docs/configuration.md and the CLI's golden files.
+generate:
+	$(GO) test ./internal/docgen -run TestConfigurationPage -update
+	$(GO) test ./cmd/cloudcfg -run TestGolden -update
 
 clean:
 	rm -rf bin
