@@ -270,8 +270,13 @@ func typedValue(f *field, v any) (any, error) {
 			return nil, errUnset
 		}
 	case kindSecret:
-		if s, ok := v.(secret.String); ok && !s.IsSet() {
-			return nil, errUnset
+		if s, ok := v.(secret.String); ok {
+			if !s.IsSet() {
+				return nil, errUnset
+			}
+			if s.Reveal() == secret.Redacted {
+				return nil, secret.ErrPlaceholder
+			}
 		}
 	}
 	if rv.Type() != f.typ && (rv.Kind() != f.typ.Kind() ||

@@ -230,3 +230,34 @@ func TestDistanceSuggestions(t *testing.T) {
 		})
 	}
 }
+
+func TestSecretDefaultRefused(t *testing.T) {
+	type withDefault struct {
+		Token secret.String `yaml:"token" default:"s3cr3t"`
+	}
+	_, err := loader.Load(context.Background(), &withDefault{}, env())
+	require.ErrorContains(t, err, "secret with a default tag")
+	assert.NotContains(t, err.Error(), "s3cr3t")
+}
+
+func TestPlaceholderRefusedAsOption(t *testing.T) {
+	var s service
+	_, err := loader.Load(context.Background(), &s, env(),
+		loader.WithValue("name", "x"),
+		loader.WithValue("token", secret.New(secret.Redacted)))
+	require.ErrorIs(t, err, secret.ErrPlaceholder)
+}
+
+func TestURLUserInfoNotShown(t *testing.T) {
+	type svc struct {
+		URL string `yaml:"url"`
+	}
+	var s svc
+	r, err := loader.Load(context.Background(), &s,
+		loader.WithValue("url", "https://svc:hunter2@db.example.com/x"))
+	require.NoError(t, err)
+	e, _ := r.Entry("url")
+	assert.Equal(t, "https://xxxxx@db.example.com/x", e.Value)
+	assert.Equal(t, "https://svc:hunter2@db.example.com/x", s.URL,
+		"the value itself is kept")
+}

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func display(f *field, v any) string {
 	case secret.String:
 		return x.String()
 	case string:
-		return x
+		return redactURL(x)
 	case time.Duration:
 		return x.String()
 	case []string:
@@ -115,4 +116,19 @@ type Derived struct {
 // of each problem from Key, which is relative to the struct.
 type Checker interface {
 	CheckConfig() []Problem
+}
+
+// redactURL hides the user info of a URL, name and password both, since
+// either may be a token; the rules refuse user info in API roots, but
+// the value must not print while they say so.
+func redactURL(s string) string {
+	if !strings.Contains(s, "@") || !strings.Contains(s, "://") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = url.User("xxxxx")
+	return u.String()
 }

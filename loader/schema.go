@@ -173,6 +173,10 @@ func (s *schema) walk(t reflect.Type, index []int, path, goPath,
 			rules:  sf.Tag.Get("validate"),
 		}
 		f.def, f.hasDef = sf.Tag.Lookup("default")
+		if f.hasDef && k == kindSecret {
+			return fmt.Errorf("loader: field %s of %s is a secret with a "+
+				"default tag, which docs and schemas would publish", sf.Name, t)
+		}
 		if u := sf.Tag.Get("unit"); u != "" {
 			set, alt, ok := strings.Cut(u, ".")
 			if !ok {
