@@ -23,6 +23,7 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,6 +33,8 @@ import (
 	"strings"
 
 	"github.com/spf13/viper"
+
+	"github.com/cloudcfg/cloudcfg/secret"
 )
 
 // Load fills the struct dst points to from the layers that opts select and
@@ -78,8 +81,14 @@ func (ld *load) fileProblem(path string, line int, rule, msg, fix string) {
 }
 
 func (ld *load) typeProblem(f *field, src Source, err error) {
-	ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
-		Rule: RuleType, Message: err.Error()})
+	p := Problem{Key: f.key, Env: f.envHint(), Source: &src,
+		Rule: RuleType, Message: err.Error()}
+	if errors.Is(err, secret.ErrPlaceholder) {
+		p.Err = err
+		p.Fix = "give the real secret: " + secret.Redacted +
+			" is what redacted output shows in its place"
+	}
+	ld.problem(p)
 }
 
 func (ld *load) run(root reflect.Value) (*Report, error) {
