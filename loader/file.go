@@ -138,7 +138,7 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 		msg := err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return nil, line, errors.New(msg[len(m[0]):])
+			return nil, line, errors.New(scrub(msg[len(m[0]):]))
 		}
 		// The parser leaves out the line when it is the first; an
 		// unknown anchor has none, so look for its use.
@@ -150,13 +150,34 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 		if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
 			line = lineOf(data, "*"+m[1])
 		}
-		return nil, line, errors.New(msg)
+		return nil, line, errors.New(scrub(msg))
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, 0, nil
 	}
 	return doc.Content[0], 0, nil
 }
+
+// scrub removes from a parser's message the parts that quote the file:
+// quoted text, and long tokens with digits such as a number that did not
+// fit. The file may hold secrets, and the line number says where to look.
+func scrub(msg string) string {
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		i := strings.IndexAny(q, "'\"`")
+		return q[:i+1] + "…" + q[len(q)-1:]
+	})
+	fields := strings.Fields(msg)
+	for i, f := range fields {
+		if len(f) >= 8 && strings.ContainsAny(f, "0123456789") {
+			fields[i] = "…"
+		}
+	}
+	return strings.Join(fields, " ")
+}
+
+// quoted matches quoted text; an apostrophe inside a word (couldn't) does
+// not open a quote.
+var quoted = regexp.MustCompile(`(^|[^\pL])'[^']*'|"[^"]*"|` + "`[^`]*`")
 
 // lineOf returns the first line of data that holds s, or 0.
 func lineOf(data []byte, s string) int {
@@ -174,16 +195,18 @@ func checkJSON(data []byte) (int, error) {
 		return 0, nil
 	}
 	var v any
-	err := json.Unmarshal(data, &v)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(&v)
 	var se *json.SyntaxError
 	switch {
 	case err == nil:
 		return 0, nil
 	case errors.As(err, &se):
 		return bytes.Count(data[:se.Offset], []byte("\n")) + 1,
-			errors.New(se.Error())
+			errors.New(scrub(se.Error()))
 	}
-	return 0, err
+	return 0, errors.New(scrub(err.Error()))
 }
 
 func parseTOML(data []byte) (*yaml.Node, int, error) {
@@ -193,9 +216,9 @@ func parseTOML(data []byte) (*yaml.Node, int, error) {
 		if errors.As(err, &de) {
 			line, _ := de.Position()
 			return nil, line, errors.New(
-				strings.TrimPrefix(de.Error(), "toml: "))
+				scrub(strings.TrimPrefix(de.Error(), "toml: ")))
 		}
-		return nil, 0, err
+		return nil, 0, errors.New(scrub(err.Error()))
 	}
 	var n yaml.Node
 	if err := n.Encode(m); err != nil {

@@ -261,3 +261,39 @@ func TestURLUserInfoNotShown(t *testing.T) {
 	assert.Equal(t, "https://svc:hunter2@db.example.com/x", s.URL,
 		"the value itself is kept")
 }
+
+// TestParseErrorsQuoteNothing checks that a parser's message about a line
+// holding a secret does not repeat the line's text.
+func TestParseErrorsQuoteNothing(t *testing.T) {
+	tests := []struct {
+		name, file, body, secret string
+		line                     int
+	}{
+		{"yaml alias", "a.yaml", "name: x\ntoken: *Xk9vQ2mZ7wLp4R\n",
+			"Xk9vQ2mZ7wLp4R", 2},
+		{"yaml tag", "t.yaml", "name: x\ntoken: !Zq8sK1pW3nV5 a\nx: [\n",
+			"Zq8sK1pW3nV5", 3},
+		{"toml number", "n.toml", "name = \"x\"\ntoken = 98231477561029384756\n",
+			"98231477561029384756", 2},
+		{"toml string", "s.toml", "name = \"x\"\ntoken = \"abc\\qZ7x\"\n",
+			"abc", 2},
+		{"json string", "s.json", "{\"token\": \"Pq7Vw2Xs9\x01\"}",
+			"Pq7Vw2Xs9", 1},
+		{"json number", "n.json", "{\"token\": 31415926535897932e400,}",
+			"31415926535897932", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), tt.file)
+			require.NoError(t, os.WriteFile(p, []byte(tt.body), 0o600))
+			var s service
+			_, err := loader.Load(context.Background(), &s, env(),
+				loader.WithFiles(p))
+			var ve *loader.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.NotContains(t, err.Error(), tt.secret)
+			require.NotNil(t, ve.Problems[0].Source)
+			assert.Equal(t, tt.line, ve.Problems[0].Source.Line, "%v", err)
+		})
+	}
+}
