@@ -81,6 +81,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 			Fix: "point " + src.Name + " at a readable regular file"})
 		return value{}, false
 	}
+	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
 	if ld.o.logger != nil {
 		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o004 != 0 {
 			ld.o.logger.Warn("secret file is readable by every user; "+
