@@ -119,6 +119,9 @@ func readSecretFile(path string) ([]byte, error) {
 }
 
 func readSecretReader(r io.Reader) ([]byte, error) {
+	if s, ok := r.(*stdinOnce); ok {
+		return s.all()
+	}
 	data, err := io.ReadAll(io.LimitReader(r, maxSecretSize+1))
 	if err != nil {
 		return nil, err
