@@ -82,7 +82,8 @@ func (s *Snapshot[T]) Changed(old *Snapshot[T]) []string {
 
 func sameField(f *field, a, b reflect.Value) bool {
 	if f.kind == kindSecret {
-		return a.Interface().(secret.String).Equal(b.Interface().(secret.String))
+		sa, sb := a.Interface().(secret.String), b.Interface().(secret.String)
+		return sa.Equal(sb)
 	}
 	return reflect.DeepEqual(a.Interface(), b.Interface())
 }

@@ -255,7 +255,8 @@ func TestWatchSecondFileKeepsFirst(t *testing.T) {
 func TestWatchRenameSaveReloadsOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	writeWatched(t, path, "a: old\nb: old\n")
-	l := startWatch(t, WithFiles(path), watchEnv(nil), WithDebounce(watchDebounce))
+	l := startWatch(t, WithFiles(path), watchEnv(nil),
+		WithDebounce(watchDebounce))
 
 	saveByRename(t, path, "a: new\nb: new\n")
 
@@ -301,7 +302,8 @@ func TestWatchKubernetesSwapReloadsOnce(t *testing.T) {
 		filepath.Join(dir, "..data")))
 
 	l := startWatch(t, WithFiles(filepath.Join(dir, "config.yaml")),
-		watchEnv(map[string]string{"PAIR_TOKEN_FILE": filepath.Join(dir, "token")}),
+		watchEnv(map[string]string{
+			"PAIR_TOKEN_FILE": filepath.Join(dir, "token")}),
 		WithDebounce(watchDebounce))
 	require.Equal(t, "old", l.Current().A)
 	require.Equal(t, "token-one", l.Current().Token.Reveal())
@@ -331,7 +333,8 @@ func TestWatchKeepsLastGoodOnBadEdit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	writeWatched(t, path, "a: good\nb: good\n")
 	errs := make(chan error, 16)
-	l := startWatch(t, WithFiles(path), watchEnv(nil), WithDebounce(watchDebounce),
+	l := startWatch(t, WithFiles(path), watchEnv(nil),
+		WithDebounce(watchDebounce),
 		WithReloadError(func(err error) { errs <- err }))
 
 	saveByRename(t, path, "a: good\nb: bad\n")
