@@ -43,7 +43,8 @@ func WithDebounce(d time.Duration) Option {
 // WithReloadError sets a function that hears of every reload that Watch
 // rejected, with the reason, and of every error in watching the files.
 // It takes the place of the logger for those reports. It is called on the
-// goroutine that reloads, one call at a time. Load ignores it.
+// goroutine that reloads, one call at a time, and must not call Reload.
+// Load ignores it.
 func WithReloadError(fn func(error)) Option {
 	return optionFunc(func(o *options) { o.watch.onError = fn })
 }
@@ -62,7 +63,8 @@ type Snapshot[T any] struct {
 }
 
 // Changed returns the keys whose value or source differs between old and
-// s, in field order. Secrets are compared with secret.String.Equal.
+// s, in field order: what a subscriber or a log line names. Secrets are
+// compared with secret.String.Equal.
 func (s *Snapshot[T]) Changed(old *Snapshot[T]) []string {
 	sc, err := schemaOf(reflect.TypeFor[T](), "")
 	if err != nil {
@@ -104,17 +106,14 @@ type LoadFunc[T any] func(ctx context.Context, opts ...Option) (*T, *Report, err
 // that fails to read, parse or validate leaves the last good snapshot in
 // place and is reported (see WithReloadError and WithLogger).
 //
-// A subscriber that keeps derived state, such as an authenticating
-// transport that caches a token, learns of each change with the old and
-// new snapshots and compares what it depends on; credentials compare with
-// secret.String.Equal:
+// A subscriber that keeps state derived from the configuration, such as
+// an authenticating transport that caches a token, gets the old and the
+// new snapshot of each change and compares what it depends on. Secrets
+// compare with secret.String.Equal, which takes constant time:
 //
-//	live.Subscribe(func(old, new *loader.Snapshot[config.CloudClientConfig]) {
-//		o, n := old.Value, new.Value
-//		if !o.ClientID.Equal(n.ClientID) ||
-//			!o.ClientSecret.Equal(n.ClientSecret) ||
-//			!o.BearerToken.Equal(n.BearerToken) || o.APIRoot != n.APIRoot {
-//			tokens.Invalidate()
+//	live.Subscribe(func(old, new *loader.Snapshot[App]) {
+//		if !old.Value.Token.Equal(new.Value.Token) {
+//			cache.Drop()
 //		}
 //	})
 //

@@ -400,10 +400,14 @@ func TestWatchSearchedFileAppears(t *testing.T) {
 	second := filepath.Join(dir, "second.yaml")
 	writeWatched(t, second, "a: second\nb: second\n")
 
-	l := startWatch(t, WithSearch(first, second), watchEnv(nil),
+	// A folder that does not exist cannot be watched, and need not be.
+	absent := filepath.Join(dir, "absent", "config.yaml")
+
+	l := startWatch(t, WithSearch(first, absent, second), watchEnv(nil),
 		WithDebounce(watchDebounce))
 	require.Equal(t, "second", l.Current().A)
-	require.Equal(t, []string{first, second}, l.Snapshot().Report.Searched)
+	require.Equal(t, []string{first, absent, second},
+		l.Snapshot().Report.Searched)
 
 	writeWatched(t, first, "a: first\nb: first\n")
 	require.Eventually(t, func() bool {
