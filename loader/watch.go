@@ -388,6 +388,14 @@ func watchSetOf(r *Report) *watchSet {
 	return ws
 }
 
+// BUG(reload): A folder that does not exist when Watch starts or reloads,
+// such as $XDG_CONFIG_HOME/cloudcfg never created, is not watched, so a
+// configuration file created in it later is seen only at the next reload
+// that another change causes.
+
+// BUG(reload): With WithLogger, each reload repeats the loader's notes,
+// such as a secret file readable by every user.
+
 // watch makes the watcher follow the folders of the files r names, and
 // stop following the ones no longer needed. A folder that does not exist
 // is skipped: only files that were looked for and not found live there.
