@@ -82,6 +82,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 				" at a readable regular file"})
 		return value{}, false
 	}
+	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
 	if ld.o.logger != nil {
 		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o004 != 0 {
 			ld.o.logger.Warn("secret file is readable by every user; "+
@@ -119,6 +120,9 @@ func readSecretFile(path string) ([]byte, error) {
 }
 
 func readSecretReader(r io.Reader) ([]byte, error) {
+	if s, ok := r.(*stdinOnce); ok {
+		return s.all()
+	}
 	data, err := io.ReadAll(io.LimitReader(r, maxSecretSize+1))
 	if err != nil {
 		return nil, err

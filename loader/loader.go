@@ -166,6 +166,7 @@ func (ld *load) readFiles() {
 			}
 			files = append(files, p)
 		}
+		ld.report.Searched = files
 	}
 	for _, path := range files {
 		l, ok := ld.fileLayer(path, required)

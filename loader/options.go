@@ -37,6 +37,7 @@ type options struct {
 	stdin      io.Reader
 	warnPrefix []string
 	knownVars  map[string]bool
+	watch      watchOptions // Watch's own; Load ignores them
 }
 
 func newOptions(opts []Option) *options {

@@ -23,6 +23,12 @@ type Report struct {
 	Files []string
 	// Dotenv is the dotenv file read, if any.
 	Dotenv string
+	// Searched lists the configuration files looked for, in order, when
+	// none was named; the first that exists is in Files.
+	Searched []string
+	// SecretFiles are the files that secrets were read from (NAME_FILE
+	// variables and --KEY-file flags), as their paths were given.
+	SecretFiles []string
 }
 
 // Entry is one key's resolved value.

@@ -77,6 +77,11 @@ func (a *app) rootCmd() *cobra.Command {
 
 // load resolves the configuration with the command's flags.
 func (a *app) load(ctx context.Context) (*config.CloudClientConfig, *loader.Report, error) {
+	return config.LoadReport(ctx, a.loadOptions()...)
+}
+
+// loadOptions are the loader options that the command's flags select.
+func (a *app) loadOptions() []loader.Option {
 	opts := []loader.Option{
 		loader.WithEnviron(a.environ),
 		loader.WithFlags(a.root.PersistentFlags()),
@@ -89,7 +94,7 @@ func (a *app) load(ctx context.Context) (*config.CloudClientConfig, *loader.Repo
 	if a.envFile != "" {
 		opts = append(opts, loader.WithDotenv(a.envFile))
 	}
-	return config.LoadReport(ctx, opts...)
+	return opts
 }
 
 func outputFlag(cmd *cobra.Command, p *string, formats string) {

@@ -94,6 +94,7 @@ func toShown(r *loader.Report, err error) shown {
 
 func (a *app) showCmd() *cobra.Command {
 	var output string
+	var watch bool
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "Print each key, its value and where it came from",
@@ -106,6 +107,9 @@ func (a *app) showCmd() *cobra.Command {
 			if err := checkFormat(output, "text", "json", "yaml"); err != nil {
 				return err
 			}
+			if watch {
+				return a.watchShow(cmd.Context(), output)
+			}
 			_, r, err := a.load(cmd.Context())
 			if r != nil {
 				if werr := a.writeShow(output, r, err); werr != nil {
@@ -116,6 +120,9 @@ func (a *app) showCmd() *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &output, "text, json or yaml")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false,
+		"keep running, and print the configuration again each time a "+
+			"file it came from changes")
 	return cmd
 }
 
@@ -184,8 +191,15 @@ func (a *app) reportErr(err error) error {
 	if !errors.As(err, &ve) {
 		return &exitError{code: 1, msg: err.Error()}
 	}
-	fmt.Fprintf(a.stderr, "cloudcfg: the configuration is invalid "+
-		"(%d problem%s):\n", len(ve.Problems), plural(len(ve.Problems)))
+	a.writeProblems("the configuration is invalid", ve)
+	return failed
+}
+
+// writeProblems prints "cloudcfg: what (N problems):" on stderr, then a
+// problem a line.
+func (a *app) writeProblems(what string, ve *loader.ValidationError) {
+	fmt.Fprintf(a.stderr, "cloudcfg: %s (%d problem%s):\n", what,
+		len(ve.Problems), plural(len(ve.Problems)))
 	for _, p := range ve.Problems {
 		fix := p.Fix
 		p.Fix = ""
@@ -194,7 +208,6 @@ func (a *app) reportErr(err error) error {
 			fmt.Fprintln(a.stderr, "    fix: "+fix)
 		}
 	}
-	return failed
 }
 
 func plural(n int) string {
