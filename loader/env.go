@@ -78,7 +78,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	if err != nil {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "cannot read the secret file: " + err.Error(),
-			Fix: "point " + src.Name + " at a readable regular file"})
+			Fix: "point " + setting(src) + " at a readable regular file"})
 		return value{}, false
 	}
 	if ld.o.logger != nil {
@@ -91,7 +91,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	if s == "" {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "the secret file is empty",
-			Fix: "write the secret into it, or unset " + src.Name})
+			Fix: "write the secret into it, or unset " + setting(src)})
 		return value{}, false
 	}
 	v, err := parseText(f, s)
@@ -100,6 +100,15 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 		return value{}, false
 	}
 	return value{v: v, src: src}, true
+}
+
+// setting names the variable or flag that src stands for, as a user
+// would write it.
+func setting(src Source) string {
+	if src.Kind == SourceFlag {
+		return "--" + src.Name
+	}
+	return src.Name
 }
 
 func readSecretFile(path string) ([]byte, error) {
