@@ -111,6 +111,10 @@ func describeFileErr(err error) string {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
+// yamlAnchor matches the one YAML message that quotes the file: an
+// unquoted value starting with "*", which may be a secret.
+var yamlAnchor = regexp.MustCompile(`unknown anchor '.*' referenced`)
+
 // parseTree parses a file into a YAML node tree. It returns nil for an
 // empty document, and the line of a syntax error when known.
 func parseTree(path string, data []byte) (*yaml.Node, int, error) {
@@ -119,7 +123,8 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
+		msg := yamlAnchor.ReplaceAllLiteralString(err.Error(),
+			"unknown anchor referenced; quote a value that starts with *")
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return nil, line, errors.New(msg[len(m[0]):])

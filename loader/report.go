@@ -78,7 +78,7 @@ func display(f *field, v any) string {
 	case secret.String:
 		return x.String()
 	case string:
-		return x
+		return hideUserinfo(x)
 	case time.Duration:
 		return x.String()
 	case []string:
@@ -92,6 +92,24 @@ func display(f *field, v any) string {
 		return secret.Redacted
 	}
 	return fmt.Sprint(v)
+}
+
+// hideUserinfo replaces the user info of a URL, which may hold a
+// password, with the redaction placeholder.
+func hideUserinfo(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	host := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		host = rest[:end]
+	}
+	at := strings.LastIndexByte(host, '@')
+	if at < 0 {
+		return s
+	}
+	return scheme + "://" + secret.Redacted + rest[at:]
 }
 
 // Finisher is implemented by configuration structs that normalize values
