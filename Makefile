@@ -26,6 +26,17 @@ run: build
 	AIRBYTE_CLOUD_CLIENT_SECRET=example-client-secret \
 		./$(BIN) show -c testdata/example.yaml
 
+## fuzz: each fuzz target of every package for $(FUZZTIME), one target a
+## run, since go test fuzzes one target at a time.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" \
+				-fuzztime=$(FUZZTIME) $$pkg; \
+		done; \
+	done
+
 ## cases: the CLI cases beside the checkout, when they are there.
 cases: build
 	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run
