@@ -1,6 +1,7 @@
 package loader_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -315,6 +316,57 @@ func TestDotenvAliases(t *testing.T) {
 			src, _ := r.Source("client_id")
 			assert.Equal(t, strings.ReplaceAll(tt.src, "$D", path),
 				src.String())
+		})
+	}
+}
+
+func TestDotenvWorldReadable(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		mode    os.FileMode
+		warn    bool
+	}{
+		{name: "secret in a 0644 file", mode: 0o644, warn: true,
+			content: "APP_NAME=n\nAPP_TOKEN=dotenv-secret-4b1a\n"},
+		{name: "secret in a 0600 file", mode: 0o600,
+			content: "APP_TOKEN=dotenv-secret-4b1a\n"},
+		{name: "secret in a 0640 file", mode: 0o640,
+			content: "APP_TOKEN=dotenv-secret-4b1a\n"},
+		{name: "no secret in a 0644 file", mode: 0o644,
+			content: "APP_NAME=n\n"},
+		{name: "empty secret in a 0644 file", mode: 0o644,
+			content: "APP_TOKEN=\n"},
+		{name: "secret file path in a 0644 file", mode: 0o644,
+			content: "APP_TOKEN_FILE=$TOKEN\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tok := writeFile(t, dir, "token", "dotenv-secret-4b1a", 0o600)
+			path := writeFile(t, dir, "app.env",
+				strings.ReplaceAll(tt.content, "$TOKEN", tok), tt.mode)
+
+			var logs bytes.Buffer
+			_, _, err := loadCreds(t, nil, &logs, loader.WithDotenv(path))
+			require.NoError(t, err)
+			out := logs.String()
+			assert.NotContains(t, out, "dotenv-secret-4b1a")
+			if !tt.warn {
+				assert.Empty(t, out)
+			} else {
+				assert.Contains(t, out, "level=WARN")
+				assert.Contains(t, out, "dotenv file holding a secret is "+
+					"readable by every user")
+				assert.Contains(t, out, "file="+path)
+				assert.Contains(t, out, "key=token")
+				assert.Contains(t, out, "line=2")
+			}
+
+			defaults := silenceDefaults(t)
+			_, _, err = loadCreds(t, nil, nil, loader.WithDotenv(path))
+			require.NoError(t, err)
+			assert.Empty(t, defaults.String())
 		})
 	}
 }

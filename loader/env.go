@@ -37,7 +37,33 @@ func (ld *load) varsLayer(vs *vars) *layer {
 			l.values[f.key] = v
 		}
 	}
+	if vs.kind == SourceDotenv {
+		ld.warnReadableDotenv(vs.name, l)
+	}
 	return l
+}
+
+// warnReadableDotenv reports a dotenv file that others may read while it
+// holds a secret itself, not only the path of a secret file (which gets
+// its own report).
+func (ld *load) warnReadableDotenv(path string, l *layer) {
+	if ld.o.logger == nil {
+		return
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm()&0o004 == 0 {
+		return
+	}
+	for _, f := range ld.s.fields {
+		v, ok := l.values[f.key]
+		if !ok || f.kind != kindSecret || v.src.Path != "" {
+			continue
+		}
+		ld.o.logger.Warn("dotenv file holding a secret is readable by "+
+			"every user; run chmod 600 on it",
+			"file", path, "key", f.key, "line", v.src.Line)
+		return
+	}
 }
 
 func (ld *load) fieldFromVars(vs *vars, f *field) (value, bool) {
