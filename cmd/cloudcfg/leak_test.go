@@ -1030,9 +1030,9 @@ func TestLeakHarness(t *testing.T) {
 	})
 }
 
-// TestLeakSecretFileWarning checks that the CLI reports a world-readable
-// secret file or config file holding a secret on stderr, without the
-// secret.
+// TestLeakSecretFileWarning checks that the CLI reports on stderr, without
+// the secret, a world-readable secret file, and a world-readable config
+// or dotenv file holding a secret.
 func TestLeakSecretFileWarning(t *testing.T) {
 	api := fakeAPI(t)
 	tests := []struct {
@@ -1050,12 +1050,16 @@ func TestLeakSecretFileWarning(t *testing.T) {
 			tok := write(t, filepath.Join(dir, "tok"), canaryBearer+"\n")
 			cfg := write(t, filepath.Join(dir, "c.yaml"), "client_id: "+
 				canaryID+"\nclient_secret: "+canarySecret+"\n")
-			require.NoError(t, os.Chmod(tok, tt.mode))
-			require.NoError(t, os.Chmod(cfg, tt.mode))
+			dotenv := write(t, filepath.Join(dir, "app.env"),
+				"AIRBYTE_CLOUD_CLIENT_ID="+canaryID+"\n")
+			for _, path := range []string{tok, cfg, dotenv} {
+				require.NoError(t, os.Chmod(path, tt.mode))
+			}
 
 			env := append(baseEnv(dir, api.URL),
 				"AIRBYTE_CLOUD_BEARER_TOKEN_FILE="+tok)
-			r := runCLI(t, []string{"validate", "-c", cfg}, env, "")
+			r := runCLI(t, []string{"validate", "-c", cfg,
+				"--env-file", dotenv}, env, "")
 			require.Equal(t, 0, r.code, r.stderr)
 			noLeak(t, "stderr", r.stderr)
 			noLeak(t, "stdout", r.stdout)
@@ -1068,6 +1072,8 @@ func TestLeakSecretFileWarning(t *testing.T) {
 			assert.Contains(t, r.stderr, "AIRBYTE_CLOUD_BEARER_TOKEN_FILE")
 			assert.Contains(t, r.stderr, "config file holding a secret")
 			assert.Contains(t, r.stderr, cfg)
+			assert.Contains(t, r.stderr, "dotenv file holding a secret")
+			assert.Contains(t, r.stderr, dotenv)
 			assert.NotContains(t, r.stdout, "readable", "data on stdout only")
 		})
 	}
