@@ -229,49 +229,51 @@ func TestSecretFileRefused(t *testing.T) {
 
 func TestSecretFileBothForms(t *testing.T) {
 	path := writeFile(t, t.TempDir(), "token", "from-file\n", 0o600)
+	fromFile := "env APP_TOKEN_FILE (" + path + ")"
 
 	tests := []struct {
 		name    string
 		environ []string
-		want    string // the token; "" when it is an error
-		src     string
+		want    string // the token, "" for unset
+		src     string // its source
+		both    bool   // a both_forms problem, and no token
 	}{
-		{name: "both set is an error",
+		{name: "both set is an error", both: true,
 			environ: []string{"APP_TOKEN=plain", "APP_TOKEN_FILE=" + path}},
 		{name: "empty X beside X_FILE is fine",
 			environ: []string{"APP_TOKEN=", "APP_TOKEN_FILE=" + path},
-			want:    "from-file", src: "env APP_TOKEN_FILE (" + path + ")"},
+			want:    "from-file", src: fromFile},
 		{name: "empty X_FILE beside X is fine",
 			environ: []string{"APP_TOKEN=plain", "APP_TOKEN_FILE="},
 			want:    "plain", src: "env APP_TOKEN"},
 		{name: "X_FILE wins over the legacy alias",
 			environ: []string{"APP_LEGACY_TOKEN=alias",
 				"APP_TOKEN_FILE=" + path},
-			want: "from-file", src: "env APP_TOKEN_FILE (" + path + ")"},
+			want: "from-file", src: fromFile},
 		{name: "the legacy alias has no _FILE form",
 			environ: []string{"APP_LEGACY_TOKEN_FILE=" + path}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, r, err := loadCreds(t, tt.environ, nil)
-			if tt.want != "" {
-				require.NoError(t, err)
-				assert.Equal(t, tt.want, c.Token.Reveal())
-				src, _ := r.Source("token")
-				assert.Equal(t, tt.src, src.String())
-				return
-			}
-			if strings.Contains(tt.name, "no _FILE form") {
-				require.NoError(t, err)
+			if tt.both {
+				ps := problems(t, err)
+				require.Len(t, ps, 1)
+				assert.Equal(t, loader.RuleBothForms, ps[0].Rule)
+				assert.Contains(t, ps[0].Message,
+					"APP_TOKEN and APP_TOKEN_FILE")
+				assert.NotContains(t, ps[0].String(), "plain")
+				assert.NotContains(t, ps[0].String(), "from-file")
 				assert.False(t, c.Token.IsSet())
 				return
 			}
-			ps := problems(t, err)
-			require.Len(t, ps, 1)
-			assert.Equal(t, loader.RuleBothForms, ps[0].Rule)
-			assert.Contains(t, ps[0].Message, "APP_TOKEN and APP_TOKEN_FILE")
-			assert.NotContains(t, ps[0].String(), "plain")
-			assert.NotContains(t, ps[0].String(), "from-file")
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.Token.Reveal())
+			src, ok := r.Source("token")
+			assert.Equal(t, tt.want != "", ok)
+			if ok {
+				assert.Equal(t, tt.src, src.String())
+			}
 		})
 	}
 }
