@@ -32,6 +32,20 @@ demo: build
 	$(GO) build -o bin/fakeairbyte ./internal/cmd/fakeairbyte
 	bash scripts/demo.sh bin
 
+## fuzz: each fuzz target of every package for $(FUZZTIME), one target a
+## run, since go test fuzzes one target at a time. FUZZMINTIME bounds the
+## shrinking of each new input, which by default may take a minute.
+fuzz: FUZZMINTIME ?= 5s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz: $$target in $$pkg for $(FUZZTIME)"; \
+			$(GO) test -run='^$$' -fuzz="^$$target\$$" \
+				-fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) \
+				$$pkg; \
+		done; \
+	done
+
 ## cases: the CLI cases beside the checkout, when they are there.
 cases: build
 	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run

@@ -37,7 +37,33 @@ func (ld *load) varsLayer(vs *vars) *layer {
 			l.values[f.key] = v
 		}
 	}
+	if vs.kind == SourceDotenv {
+		ld.warnReadableDotenv(vs.name, l)
+	}
 	return l
+}
+
+// warnReadableDotenv reports a dotenv file that others may read while it
+// holds a secret itself, not only the path of a secret file (which gets
+// its own report).
+func (ld *load) warnReadableDotenv(path string, l *layer) {
+	if ld.o.logger == nil {
+		return
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm()&0o004 == 0 {
+		return
+	}
+	for _, f := range ld.s.fields {
+		v, ok := l.values[f.key]
+		if !ok || f.kind != kindSecret || v.src.Path != "" {
+			continue
+		}
+		ld.o.logger.Warn("dotenv file holding a secret is readable by "+
+			"every user; run chmod 600 on it",
+			"file", path, "key", f.key, "line", v.src.Line)
+		return
+	}
 }
 
 func (ld *load) fieldFromVars(vs *vars, f *field) (value, bool) {
@@ -78,8 +104,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	if err != nil {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "cannot read the secret file: " + err.Error(),
-			Fix: "point " + where(f.key, &Source{Kind: src.Kind, Name: src.Name}) +
-				" at a readable regular file"})
+			Fix: "point " + setting(src) + " at a readable regular file"})
 		return value{}, false
 	}
 	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
@@ -93,7 +118,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	if s == "" {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "the secret file is empty",
-			Fix: "write the secret into it, or unset " + src.Name})
+			Fix: "write the secret into it, or unset " + setting(src)})
 		return value{}, false
 	}
 	v, err := parseText(f, s)
@@ -102,6 +127,15 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 		return value{}, false
 	}
 	return value{v: v, src: src}, true
+}
+
+// setting names the variable or flag that src stands for, as a user
+// would write it.
+func setting(src Source) string {
+	if src.Kind == SourceFlag {
+		return "--" + src.Name
+	}
+	return src.Name
 }
 
 func readSecretFile(path string) ([]byte, error) {

@@ -140,8 +140,10 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 			line, _ := strconv.Atoi(m[1])
 			return nil, line, errors.New(scrub(msg[len(m[0]):]))
 		}
-		// The parser leaves out the line when it is the first; an
-		// unknown anchor has none, so look for its use.
+		// The parser leaves out the line when it is the first. An
+		// unknown anchor has none either: look for its use, then leave
+		// its name out, since an unquoted value starting with "*" may be
+		// a secret.
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		if strings.HasSuffix(msg, "unexpected end of stream") {
 			msg += " (a quote or bracket left open?)"
@@ -149,6 +151,8 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 		line := 1
 		if m := yamlAnchor.FindStringSubmatch(msg); m != nil {
 			line = lineOf(data, "*"+m[1])
+			msg = "unknown anchor referenced; quote a value that starts " +
+				"with *"
 		}
 		return nil, line, errors.New(scrub(msg))
 	}

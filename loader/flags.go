@@ -37,6 +37,7 @@ func BindFlags(fs *pflag.FlagSet, dst any, opts ...Option) error {
 // flagLayer reads the flags that were set on the command line.
 func (ld *load) flagLayer() *layer {
 	l := newLayer(SourceFlag, "")
+	stdinBy := "" // the flag that read standard input, if one did
 	for _, f := range ld.s.fields {
 		fl := ld.o.flags.Lookup(flagName(f))
 		if fl == nil || !fl.Changed {
@@ -45,6 +46,16 @@ func (ld *load) flagLayer() *layer {
 		src := Source{Kind: SourceFlag, Name: fl.Name}
 		text := fl.Value.String()
 		if f.kind == kindSecret {
+			if text == "-" && stdinBy != "" {
+				src.Path = text
+				ld.problem(Problem{Key: f.key, Source: &src, Rule: RuleFile,
+					Message: "standard input is already read by --" + stdinBy,
+					Fix:     "give --" + fl.Name + " a file instead of -"})
+				continue
+			}
+			if text == "-" {
+				stdinBy = fl.Name
+			}
 			v, ok := ld.secretFromFlag(f, src, text)
 			if ok {
 				l.values[f.key] = v
@@ -63,7 +74,13 @@ func (ld *load) flagLayer() *layer {
 	return l
 }
 
+// secretFromFlag reads a secret from the file a --KEY-file flag names, or
+// from standard input for "-". An empty path counts as unset, as an empty
+// value does for every other flag.
 func (ld *load) secretFromFlag(f *field, src Source, path string) (value, bool) {
+	if path == "" {
+		return value{}, false
+	}
 	src.Path = path
 	if path != "-" {
 		return ld.secretFromFile(f, src, path)

@@ -257,7 +257,7 @@ func TestURLUserInfoNotShown(t *testing.T) {
 		loader.WithValue("url", "https://svc:hunter2@db.example.com/x"))
 	require.NoError(t, err)
 	e, _ := r.Entry("url")
-	assert.Equal(t, "https://xxxxx@db.example.com/x", e.Value)
+	assert.Equal(t, "https://[REDACTED]@db.example.com/x", e.Value)
 	assert.Equal(t, "https://svc:hunter2@db.example.com/x", s.URL,
 		"the value itself is kept")
 }

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -85,7 +84,7 @@ func display(f *field, v any) string {
 	case secret.String:
 		return x.String()
 	case string:
-		return redactURL(x)
+		return hideUserinfo(x)
 	case time.Duration:
 		return x.String()
 	case []string:
@@ -99,6 +98,24 @@ func display(f *field, v any) string {
 		return secret.Redacted
 	}
 	return fmt.Sprint(v)
+}
+
+// hideUserinfo replaces the user info of a URL, which may hold a
+// password, with the redaction placeholder.
+func hideUserinfo(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	host := rest
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		host = rest[:end]
+	}
+	at := strings.LastIndexByte(host, '@')
+	if at < 0 {
+		return s
+	}
+	return scheme + "://" + secret.Redacted + rest[at:]
 }
 
 // Finisher is implemented by configuration structs that normalize values
@@ -122,19 +139,4 @@ type Derived struct {
 // of each problem from Key, which is relative to the struct.
 type Checker interface {
 	CheckConfig() []Problem
-}
-
-// redactURL hides the user info of a URL, name and password both, since
-// either may be a token; the rules refuse user info in API roots, but
-// the value must not print while they say so.
-func redactURL(s string) string {
-	if !strings.Contains(s, "@") || !strings.Contains(s, "://") {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	u.User = url.User("xxxxx")
-	return u.String()
 }
