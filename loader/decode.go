@@ -92,6 +92,9 @@ func parseNode(f *field, n *yaml.Node) (any, error) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
+	if err := unquotedMarker(n); err != nil {
+		return nil, err
+	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil, errUnset
 	}
@@ -165,6 +168,25 @@ func parseYAMLScalar(f *field, n *yaml.Node) (any, error) {
 		return v, nil
 	}
 	return parseText(f, n.Value)
+}
+
+// unquotedMarker refuses a value that YAML read as an anchor with nothing
+// after it, or as a tag of the file's own: both are most often a value
+// starting with & or ! that was meant as text, such as a secret, and
+// would otherwise vanish. The error does not repeat the text.
+func unquotedMarker(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return nil
+	}
+	if n.Tag != "" && !strings.HasPrefix(n.Tag, "!!") {
+		return errors.New("the value starts with !, which YAML reads as " +
+			"a tag; quote the value")
+	}
+	if n.Anchor != "" && n.Tag == "!!null" {
+		return errors.New("the value starts with &, which YAML reads as " +
+			"an anchor; quote the value")
+	}
+	return nil
 }
 
 func fitsInt(v int64, bits int) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,18 +20,33 @@ import (
 // maxFileSize caps a configuration file, which is read whole.
 const maxFileSize = 4 << 20
 
+// fileOrigin says how a configuration file was chosen, which decides
+// whether it must exist and what a problem with it asks the user to fix.
+type fileOrigin int
+
+const (
+	named    fileOrigin = iota // WithFiles: --config
+	listed                     // the files variable: CLOUDCFG_CONFIG
+	searched                   // WithSearch: found by looking
+)
+
 // fileLayer reads one configuration file into a layer. YAML and JSON keep
 // line numbers; TOML values have none.
-func (ld *load) fileLayer(path string, required bool) (*layer, bool) {
+func (ld *load) fileLayer(path string, how fileOrigin) (*layer, bool) {
 	l := newLayer(SourceFile, path)
 	data, err := readCapped(path, maxFileSize)
 	if err != nil {
-		if !required && errors.Is(err, fs.ErrNotExist) {
+		if how == searched && errors.Is(err, fs.ErrNotExist) {
 			return nil, true
 		}
-		fix := "check the path, or create the file"
-		if len(ld.o.files) == 0 && ld.o.filesVar != "" {
+		var fix string
+		switch how {
+		case named:
+			fix = "check the path, or create the file"
+		case listed:
 			fix = "check the paths listed in " + ld.o.filesVar
+		case searched:
+			fix = "make it a readable regular file, or remove it"
 		}
 		ld.fileProblem(path, 0, RuleFile, describeFileErr(err), fix)
 		return nil, false
@@ -58,13 +74,14 @@ func (ld *load) fileLayer(path string, required bool) (*layer, bool) {
 	return l, true
 }
 
+// readCapped reads a whole file of at most limit bytes. It checks that
+// path names a regular file before opening it, since opening a named
+// pipe would wait for a writer.
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+	if path == "" {
+		return nil, errors.New("the path is empty")
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +91,11 @@ func readCapped(path string, limit int64) ([]byte, error) {
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(&limitedReader{f, limit + 1}); err != nil {
 		return nil, err
@@ -123,6 +145,11 @@ var (
 // parseTree parses a file into a YAML node tree. It returns nil for an
 // empty document, and the line of a syntax error when known.
 func parseTree(path string, data []byte) (*yaml.Node, int, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) ||
+		bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return nil, 1, errors.New("the file is UTF-16; save it as UTF-8")
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	switch ext := filepath.Ext(path); {
 	case strings.EqualFold(ext, ".toml"):
 		return parseTOML(data)
@@ -134,7 +161,23 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 		}
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		return nil, 0, nil
+	}
+	if err == nil {
+		var next yaml.Node
+		switch err = dec.Decode(&next); {
+		case errors.Is(err, io.EOF):
+			err = nil
+		case err == nil:
+			return nil, next.Line, errors.New("a second YAML document " +
+				"starts here; cloudcfg reads one document a file: " +
+				"remove the --- line, or split the file")
+		}
+	}
+	if err != nil {
 		msg := err.Error()
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])

@@ -144,8 +144,9 @@ func (ld *load) defaultLayer() *layer {
 // readFiles adds a layer for each configuration file: the named ones,
 // else the ones listed in the files variable, else the first found.
 func (ld *load) readFiles() {
-	files, required := ld.o.files, true
+	files, how := ld.o.files, named
 	if len(files) == 0 && ld.o.filesVar != "" {
+		how = listed
 		if list, _ := ld.o.lookupEnv(ld.o.filesVar); list != "" {
 			for _, p := range filepath.SplitList(list) {
 				if p != "" {
@@ -155,7 +156,7 @@ func (ld *load) readFiles() {
 		}
 	}
 	if len(files) == 0 && len(ld.o.search) > 0 {
-		required = false
+		how = searched
 		for _, p := range ld.o.search {
 			if rest, ok := strings.CutPrefix(p, "$XDG_CONFIG_HOME/"); ok {
 				home := ConfigHome(ld.o.lookupEnv)
@@ -169,12 +170,12 @@ func (ld *load) readFiles() {
 		ld.report.Searched = files
 	}
 	for _, path := range files {
-		l, ok := ld.fileLayer(path, required)
+		l, ok := ld.fileLayer(path, how)
 		if l != nil {
 			ld.layers = append(ld.layers, l)
 			ld.report.Files = append(ld.report.Files, path)
 		}
-		if !required && (l != nil || !ok) {
+		if how == searched && (l != nil || !ok) {
 			break
 		}
 	}

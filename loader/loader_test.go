@@ -297,3 +297,67 @@ func TestParseErrorsQuoteNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestFileShapes(t *testing.T) {
+	tests := []struct {
+		name, file, body string
+		line             int
+		want             string // in the error; "" for no error
+		absent           string // never in the error
+	}{
+		{"second document", "d.yaml", "name: a\n---\nname: b\n", 2,
+			"second YAML document", ""},
+		{"one document with a marker", "d1.yaml", "---\nname: a\n", 0, "", ""},
+		{"utf-8 bom yaml", "b.yaml", "\ufeffname: a\n", 0, "", ""},
+		{"utf-8 bom json", "b.json", "\ufeff{\"name\": \"a\"}", 0, "", ""},
+		{"utf-8 bom toml", "b.toml", "\ufeffname = \"a\"\n", 0, "", ""},
+		{"utf-16", "w.yaml", "\xff\xfen\x00a\x00", 1, "UTF-16", ""},
+		{"anchor swallows a secret", "a.yaml",
+			"name: a\ntoken: &Sk3tch9Zq\n", 2, "quote the value", "Sk3tch9Zq"},
+		{"tag swallows a secret", "t.yaml",
+			"name: a\ntoken: !Sk3tch9Zq\n", 2, "quote the value", "Sk3tch9Zq"},
+		{"anchor with a value is fine", "v.yaml",
+			"name: &n a\ntags: [*n]\n", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), tt.file)
+			require.NoError(t, os.WriteFile(p, []byte(tt.body), 0o600))
+			var s service
+			_, err := loader.Load(context.Background(), &s, env(),
+				loader.WithFiles(p))
+			if tt.want == "" {
+				require.NoError(t, err)
+				assert.Equal(t, "a", s.Name)
+				return
+			}
+			var ve *loader.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.ErrorContains(t, err, tt.want)
+			assert.Equal(t, tt.line, ve.Problems[0].Source.Line, "%v", err)
+			if tt.absent != "" {
+				assert.NotContains(t, err.Error(), tt.absent)
+			}
+		})
+	}
+}
+
+func TestNamedPipeIsRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo.yaml")
+	if err := mkfifo(p); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	var s service
+	done := make(chan error, 1)
+	go func() {
+		_, err := loader.Load(context.Background(), &s, env(),
+			loader.WithFiles(p))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		assert.ErrorContains(t, err, "not a regular file")
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load waits on a named pipe")
+	}
+}
