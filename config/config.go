@@ -26,14 +26,14 @@ const CloudConfigAPIRoot = "https://cloud.airbyte.com/api/v1"
 // validate the rules.
 type CloudClientConfig struct {
 	// ClientID is the OAuth2 client ID of the client credentials method.
-	ClientID secret.String `yaml:"client_id" env:"AIRBYTE_CLOUD_CLIENT_ID,AIRBYTE_CLIENT_ID" unit:"auth.client_credentials" validate:"required_without=BearerToken,required_with=ClientSecret,excluded_with=BearerToken,secret_trimmed" doc:"OAuth2 client ID, for the client credentials method."`
+	ClientID secret.String `yaml:"client_id" env:"AIRBYTE_CLOUD_CLIENT_ID,AIRBYTE_CLIENT_ID" unit:"auth.client_credentials" validate:"required_without=BearerToken,required_with=ClientSecret,excluded_with=BearerToken,secret_trimmed,secret_text" doc:"OAuth2 client ID, for the client credentials method."`
 
 	// ClientSecret is the OAuth2 client secret of the client credentials
 	// method.
-	ClientSecret secret.String `yaml:"client_secret" env:"AIRBYTE_CLOUD_CLIENT_SECRET,AIRBYTE_CLIENT_SECRET" unit:"auth.client_credentials" validate:"required_without=BearerToken,required_with=ClientID,excluded_with=BearerToken,secret_trimmed" doc:"OAuth2 client secret, for the client credentials method."`
+	ClientSecret secret.String `yaml:"client_secret" env:"AIRBYTE_CLOUD_CLIENT_SECRET,AIRBYTE_CLIENT_SECRET" unit:"auth.client_credentials" validate:"required_without=BearerToken,required_with=ClientID,excluded_with=BearerToken,secret_trimmed,secret_text" doc:"OAuth2 client secret, for the client credentials method."`
 
 	// BearerToken is a ready-made access token, the other method.
-	BearerToken secret.String `yaml:"bearer_token" env:"AIRBYTE_CLOUD_BEARER_TOKEN,AIRBYTE_BEARER_TOKEN" unit:"auth.bearer_token" validate:"secret_trimmed" doc:"A ready-made bearer token, instead of client credentials."`
+	BearerToken secret.String `yaml:"bearer_token" env:"AIRBYTE_CLOUD_BEARER_TOKEN,AIRBYTE_BEARER_TOKEN" unit:"auth.bearer_token" validate:"secret_trimmed,secret_text" doc:"A ready-made bearer token, instead of client credentials."`
 
 	// APIRoot is the root URL of the public API, without a trailing slash.
 	APIRoot string `yaml:"api_root" env:"AIRBYTE_CLOUD_API_URL,AIRBYTE_API_ROOT" default:"https://api.airbyte.com/v1" validate:"required,api_url" doc:"Root URL of the Airbyte public API."`

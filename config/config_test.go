@@ -416,6 +416,7 @@ func TestDeriveConfigAPIRoot(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://api.airbyte.com/v1", "https://cloud.airbyte.com/api/v1"},
 		{"https://api.airbyte.com/v1/", "https://cloud.airbyte.com/api/v1"},
+		{"HTTPS://API.Airbyte.com/v1", "https://cloud.airbyte.com/api/v1"},
 		{"http://localhost:8000/api/public/v1", "http://localhost:8000/api/v1"},
 		{"https://a.example.com/x/api/public/v1/", "https://a.example.com/x/api/v1"},
 		{"https://a.example.com/v1", ""},
@@ -432,4 +433,56 @@ func TestErrorsMatch(t *testing.T) {
 	err := error(&config.SecretNotFoundError{Name: "X", Searched: []string{"X"}})
 	assert.True(t, errors.Is(err, config.ErrSecretNotFound))
 	assert.Contains(t, err.Error(), "X")
+}
+
+func TestSecretMustBeHeaderText(t *testing.T) {
+	tests := []struct{ name, value string }{
+		{"inner newline", "tok\nen"},
+		{"nul", "tok\x00en"},
+		{"byte order mark", "\ufefftoken"},
+		{"invalid utf-8", "tok\xffen"},
+		{"escape", "tok\x1b[2Jen"},
+		{"line separator", "tok\u2028en"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.New(config.WithBearerToken(tt.value))
+			var ve *config.ValidationError
+			require.ErrorAs(t, err, &ve)
+			require.Len(t, ve.Problems, 1, "%v", err)
+			assert.Equal(t, "secret_text", ve.Problems[0].Rule)
+			assert.Equal(t, "bearer_token", ve.Problems[0].Key)
+		})
+	}
+	_, err := config.New(config.WithBearerToken("pässwörd-ok"))
+	assert.NoError(t, err, "non-ASCII text is fine")
+}
+
+func TestAPIRootRules(t *testing.T) {
+	tests := []struct{ root, want string }{
+		{"https://api.example.com/v1 ", "whitespace"},
+		{"https://api.example.com/my v1", "whitespace"},
+		{"https://api.example.com:99999/v1", "port"},
+		{"https://api.example.com/v1//", "empty path segment"},
+		{"https://api.example.com//v1", "empty path segment"},
+		{"https://u:p@api.example.com/v1", "user info"},
+		{"https://api.example.com/v1?x=1", "query"},
+		{"https://api.example.com/v1#x", "fragment"},
+		{"ftp://api.example.com/v1", "https://"},
+		{"https:///v1", "no host"},
+		{"https://api.example.com:8443/api/public/v1/", ""},
+		{"HTTPS://API.AIRBYTE.COM/v1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.root, func(t *testing.T) {
+			_, err := config.New(config.WithBearerToken("t"),
+				config.WithAPIRoot(tt.root))
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, tt.want)
+			assert.NotContains(t, err.Error(), ":p@")
+		})
+	}
 }

@@ -224,7 +224,9 @@ func dropSlash(s string) string {
 // ending in /api/v1 for a root ending in /api/public/v1, else "".
 func DeriveConfigAPIRoot(apiRoot string) string {
 	apiRoot = dropSlash(apiRoot)
-	if apiRoot == CloudAPIRoot {
+	u, err := url.Parse(apiRoot)
+	if err == nil && strings.EqualFold(u.Scheme, "https") &&
+		strings.EqualFold(u.Host, "api.airbyte.com") && u.Path == "/v1" {
 		return CloudConfigAPIRoot
 	}
 	if base, ok := strings.CutSuffix(apiRoot, "/api/public/v1"); ok &&

@@ -94,9 +94,11 @@ func (s *schema) ruleWords(f *field) []string {
 		"api_url": "an absolute `http` or `https` URL with a host and " +
 			"no query, fragment or user info",
 		"secret_trimmed": "no whitespace at its start or end",
-		"url":            "a URL",
-		"email":          "an email address",
-		"hostname":       "a host name",
+		"secret_text": "plain UTF-8 text on one line, with no control " +
+			"character or byte order mark",
+		"url":      "a URL",
+		"email":    "an email address",
+		"hostname": "a host name",
 	}
 	bounds := map[string]string{"gt": "greater than", "gte": "at least",
 		"min": "at least", "lt": "less than", "lte": "at most",

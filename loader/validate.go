@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -22,6 +23,7 @@ var validate = newValidator()
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	must(v.RegisterValidation("secret_trimmed", secretTrimmed))
+	must(v.RegisterValidation("secret_text", secretText))
 	must(v.RegisterValidation("api_url", func(fl validator.FieldLevel) bool {
 		return URLProblem(fl.Field().String()) == ""
 	}))
@@ -44,10 +46,38 @@ func secretTrimmed(fl validator.FieldLevel) bool {
 	return strings.TrimFunc(v, unicode.IsSpace) == v
 }
 
+// secretText holds when a secret is text that an HTTP header can carry:
+// valid UTF-8 with no control character, no byte order mark and no line
+// or paragraph separator. A secret file saved as UTF-16, or with a BOM,
+// or a value pasted over two lines, would otherwise pass every rule and
+// fail only at the server.
+func secretText(fl validator.FieldLevel) bool {
+	s, ok := fl.Field().Interface().(secret.String)
+	if !ok {
+		return true
+	}
+	v := s.Reveal()
+	if !utf8.ValidString(v) {
+		return false
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || r == '\ufeff' || r == '\u2028' ||
+			r == '\u2029' {
+			return false
+		}
+	}
+	return true
+}
+
 // URLProblem says what is wrong with s as the root URL of an HTTP API,
 // or returns "" when nothing is: an absolute http or https URL with a
 // host and no query, fragment or user info.
 func URLProblem(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) >= 0 {
+		return "holds whitespace or a control character"
+	}
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
@@ -62,6 +92,13 @@ func URLProblem(s string) string {
 		return "must not have a query"
 	case u.Fragment != "" || strings.Contains(s, "#"):
 		return "must not have a fragment"
+	case strings.Contains(u.EscapedPath(), "//"):
+		return "has an empty path segment (//)"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "has a port outside 1 to 65535"
+		}
 	}
 	return ""
 }
@@ -178,6 +215,11 @@ func (ld *load) explain(f *field, fe validator.FieldError) (string, string) {
 			"remove the spaces or newlines around the value of " + at +
 				" (a pasted token with a trailing space is a common " +
 				"cause of 401s)"
+	case "secret_text":
+		return "holds a control character, a line break, a byte order " +
+				"mark or invalid UTF-8, which no HTTP header can carry",
+			"write the value of " + at + " again as plain UTF-8 text " +
+				"on one line"
 	case "api_url":
 		v, _ := fe.Value().(string)
 		return URLProblem(v), "write " + at + " as an absolute URL " +
