@@ -232,7 +232,7 @@ func TestAppEmbedsConfigFromEnvOnly(t *testing.T) {
 			"AIRBYTE_CLOUD_CLIENT_ID=id", "AIRBYTE_CLOUD_CLIENT_SECRET=sec",
 			"AIRBYTE_CLOUD_API_URL=https://abc.example.com/api/public/v1",
 			"AIRBYTE_CLOUD_TIMEOUT=10s",
-			"AIRBYTE_CLOUD_CA_FILE=/etc/ca.pem",
+			"AIRBYTE_CLOUD_CA_FILE=../testdata/ca.pem",
 			"AIRBYTE_CLOUD_ALLOW_INSECURE_HTTP=false"))
 	require.NoError(t, err)
 
@@ -248,7 +248,7 @@ func TestAppEmbedsConfigFromEnvOnly(t *testing.T) {
 	assert.Equal(t, "https://abc.example.com/api/public/v1", a.APIRoot)
 	assert.Equal(t, "https://abc.example.com/api/v1", a.ConfigAPIRoot)
 	assert.Equal(t, 10*time.Second, a.Timeout)
-	assert.Equal(t, "/etc/ca.pem", a.CAFile)
+	assert.Equal(t, "../testdata/ca.pem", a.CAFile)
 	assert.False(t, a.AllowInsecureHTTP)
 
 	src, ok := r.Source("airbyte.config_api_root")
@@ -483,6 +483,29 @@ func TestAPIRootRules(t *testing.T) {
 			}
 			assert.ErrorContains(t, err, tt.want)
 			assert.NotContains(t, err.Error(), ":p@")
+		})
+	}
+}
+
+func TestCAFileChecked(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := write(t, dir, "not.pem", "hello\n")
+	tests := []struct{ path, want string }{
+		{filepath.Join("..", "testdata", "ca.pem"), ""},
+		{filepath.Join(dir, "missing.pem"), "no such file"},
+		{dir, "not a regular file"},
+		{notPEM, "holds no PEM certificate"},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			_, err := config.New(config.WithBearerToken("t"),
+				config.WithCAFile(tt.path))
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorContains(t, err, "ca_file")
+			assert.ErrorContains(t, err, tt.want)
 		})
 	}
 }

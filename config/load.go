@@ -2,6 +2,9 @@ package config
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -230,22 +233,28 @@ func DeriveConfigAPIRoot(apiRoot string) string {
 		return CloudConfigAPIRoot
 	}
 	if base, ok := strings.CutSuffix(apiRoot, "/api/public/v1"); ok &&
-		URLProblemOf(apiRoot) == "" {
+		loader.URLProblem(apiRoot) == "" {
 		return base + "/api/v1"
 	}
 	return ""
 }
 
-// URLProblemOf says what is wrong with s as an API root, "" if nothing.
-func URLProblemOf(s string) string { return loader.URLProblem(s) }
-
 // CheckConfig refuses a plain http API root on a host other than loopback
-// unless allow_insecure_http is set; the loader calls it.
+// unless allow_insecure_http is set, and a ca_file that holds no
+// certificate; the loader calls it.
 func (c *CloudClientConfig) CheckConfig() []loader.Problem {
-	if c.AllowInsecureHTTP {
-		return nil
-	}
 	var ps []loader.Problem
+	if c.CAFile != "" {
+		if msg := caFileProblem(c.CAFile); msg != "" {
+			ps = append(ps, loader.Problem{Key: "ca_file", Rule: "ca_file",
+				Message: msg,
+				Fix: "point ca_file at a PEM file of CA certificates, or " +
+					"unset it to use the system's"})
+		}
+	}
+	if c.AllowInsecureHTTP {
+		return ps
+	}
 	checked := map[string]bool{}
 	for _, k := range []struct{ key, url string }{
 		{"api_root", c.APIRoot}, {"config_api_root", c.ConfigAPIRoot},
@@ -263,6 +272,32 @@ func (c *CloudClientConfig) CheckConfig() []loader.Problem {
 				"(AIRBYTE_CLOUD_ALLOW_INSECURE_HTTP=true) to accept the risk"})
 	}
 	return ps
+}
+
+// maxCAFile caps the size of a ca_file.
+const maxCAFile = 1 << 20
+
+// caFileProblem says what is wrong with path as a ca_file, or "".
+func caFileProblem(path string) string {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case err != nil:
+		return "cannot read it"
+	case !st.Mode().IsRegular():
+		return "is not a regular file"
+	case st.Size() > maxCAFile:
+		return "is larger than 1 MiB"
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "cannot read it"
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return "holds no PEM certificate"
+	}
+	return ""
 }
 
 // IsLoopback reports whether host is localhost or a loopback address.

@@ -50,7 +50,7 @@ func TestProvenance(t *testing.T) {
 		"# comment\nclient_id: id-SeKrEt\n\ntimeout: 10s\n")
 	dotenv := writeFile(t, dir, "app.env",
 		"# comment\nAIRBYTE_CLOUD_CLIENT_SECRET=sec-SeKrEt\n"+
-			"AIRBYTE_CLOUD_CA_FILE=/etc/ca.pem\n")
+			"AIRBYTE_CLOUD_CA_FILE=../testdata/ca.pem\n")
 
 	tests := []struct {
 		name    string

@@ -1019,11 +1019,15 @@ func TestLeakHarness(t *testing.T) {
 
 	t.Run("cli_plain_value", func(t *testing.T) {
 		api := fakeAPI(t)
+		pem, err := os.ReadFile("../../testdata/ca.pem")
+		require.NoError(t, err)
 		dir := t.TempDir()
 		t.Chdir(dir)
 		// ca_file is not a secret: show prints it as given.
-		env := append(baseEnv(dir, api.URL), "AIRBYTE_CLOUD_CA_FILE="+
-			canarySecret, "AIRBYTE_CLOUD_BEARER_TOKEN=tok")
+		ca := filepath.Join(dir, canarySecret)
+		require.NoError(t, os.WriteFile(ca, pem, 0o600))
+		env := append(baseEnv(dir, api.URL), "AIRBYTE_CLOUD_CA_FILE="+ca,
+			"AIRBYTE_CLOUD_BEARER_TOKEN=tok")
 		r := runCLI(t, []string{"show", "-o", "json"}, env, "")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.NotEmpty(t, findLeaks(r.stdout, canaries...), r.stdout)
