@@ -38,32 +38,9 @@ func (ld *load) varsLayer(vs *vars) *layer {
 		}
 	}
 	if vs.kind == SourceDotenv {
-		ld.warnReadableDotenv(vs.name, l)
+		ld.warnReadable(vs.name, "dotenv file", l)
 	}
 	return l
-}
-
-// warnReadableDotenv reports a dotenv file that others may read while it
-// holds a secret itself, not only the path of a secret file (which gets
-// its own report).
-func (ld *load) warnReadableDotenv(path string, l *layer) {
-	if ld.o.logger == nil {
-		return
-	}
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm()&0o004 == 0 {
-		return
-	}
-	for _, f := range ld.s.fields {
-		v, ok := l.values[f.key]
-		if !ok || f.kind != kindSecret || v.src.Path != "" {
-			continue
-		}
-		ld.o.logger.Warn("dotenv file holding a secret is readable by "+
-			"every user; run chmod 600 on it",
-			"file", path, "key", f.key, "line", v.src.Line)
-		return
-	}
 }
 
 func (ld *load) fieldFromVars(vs *vars, f *field) (value, bool) {
@@ -108,12 +85,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 		return value{}, false
 	}
 	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
-	if ld.o.logger != nil {
-		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o004 != 0 {
-			ld.o.logger.Warn("secret file is readable by every user; "+
-				"run chmod 600 on it", "key", f.key, "source", src.String())
-		}
-	}
+	ld.warnIfReadable(path, "secret file", f.key, src)
 	s := trimNewline(string(data))
 	if s == "" {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,

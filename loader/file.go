@@ -70,7 +70,7 @@ func (ld *load) fileLayer(path string, how fileOrigin) (*layer, bool) {
 		return nil, false
 	}
 	ld.walkMapping(l, root, "")
-	ld.warnReadable(path, l)
+	ld.warnReadable(path, "config file", l)
 	return l, true
 }
 
@@ -411,21 +411,60 @@ func distance(a, b string) int {
 	return d[len(ra)][len(rb)]
 }
 
-// warnReadable reports a file that others may read while it holds a
-// secret.
-func (ld *load) warnReadable(path string, l *layer) {
-	if ld.o.logger == nil {
+// warnReadable reports a file, the layer l, that others may read while
+// it holds a secret itself; a secret read from the file a variable names
+// gets its own report.
+func (ld *load) warnReadable(path, what string, l *layer) {
+	for _, f := range ld.s.fields {
+		v, ok := l.values[f.key]
+		if ok && f.kind == kindSecret && v.src.Path == "" {
+			ld.warnIfReadable(path, what+" holding a secret", f.key, v.src)
+			return
+		}
+	}
+}
+
+// warnIfReadable warns when the file at path, which holds the secret
+// key read from src, may be read by every user of the machine. subject
+// names the file in the message.
+func (ld *load) warnIfReadable(path, subject, key string, src Source) {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm()&0o004 == 0 {
 		return
 	}
-	for key, v := range l.values {
-		if ld.s.byKey[key].kind != kindSecret {
-			continue
+	attrs := []string{"key", key}
+	if src.Path != "" {
+		attrs = append(attrs, "source", src.String())
+	} else {
+		attrs = append(attrs, "file", path)
+		if src.Line > 0 {
+			attrs = append(attrs, "line", strconv.Itoa(src.Line))
 		}
-		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o004 != 0 {
-			ld.o.logger.Warn("config file holding a secret is "+
-				"readable by every user; run chmod 600 on it",
-				"file", path, "key", key, "line", v.src.Line)
+	}
+	ld.warn(subject+" is readable by every user; run chmod 600 on it",
+		attrs...)
+}
+
+// warn records a finding that is not an error in the report, and tells
+// the logger. attrs are slog's key and value pairs, all strings.
+func (ld *load) warn(msg string, attrs ...string) {
+	text := msg
+	for i := 0; i+1 < len(attrs); i += 2 {
+		sep := ", "
+		if i == 0 {
+			sep = " ("
 		}
-		return
+		text += sep + attrs[i] + " " + attrs[i+1]
+	}
+	if len(attrs) > 1 {
+		text += ")"
+	}
+	ld.report.Warnings = append(ld.report.Warnings, text)
+	if ld.o.logger != nil {
+		args := make([]any, len(attrs))
+		for i, a := range attrs {
+			args[i] = a
+		}
+		ld.o.logger.Warn(msg, args...)
 	}
 }

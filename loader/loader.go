@@ -467,10 +467,7 @@ func (ld *load) warnUnknownVars() {
 		if near := nearest(name, names); near != "" {
 			w += fmt.Sprintf("; did you mean %s?", near)
 		}
-		ld.report.Warnings = append(ld.report.Warnings, w)
-		if ld.o.logger != nil {
-			ld.o.logger.Warn(w)
-		}
+		ld.warn(w)
 	}
 	slices.Sort(ld.report.Warnings)
 }

@@ -361,3 +361,20 @@ func TestNamedPipeIsRefused(t *testing.T) {
 		t.Fatal("Load waits on a named pipe")
 	}
 }
+
+func TestReadableFileWarningInReport(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "svc.yaml")
+	require.NoError(t, os.WriteFile(p, []byte("name: x\ntoken: t\n"), 0o644))
+	require.NoError(t, os.Chmod(p, 0o644))
+	var s service
+	r, err := loader.Load(context.Background(), &s, env(), loader.WithFiles(p))
+	require.NoError(t, err)
+	require.Len(t, r.Warnings, 1)
+	assert.Contains(t, r.Warnings[0], "readable by every user")
+	assert.Contains(t, r.Warnings[0], "key token")
+
+	require.NoError(t, os.Chmod(p, 0o600))
+	r, err = loader.Load(context.Background(), &s, env(), loader.WithFiles(p))
+	require.NoError(t, err)
+	assert.Empty(t, r.Warnings)
+}
