@@ -509,3 +509,23 @@ func TestCAFileChecked(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadWarnings(t *testing.T) {
+	dir := t.TempDir()
+	dotenv := write(t, dir, "app.env",
+		"AIRBYTE_CLOUD_BEARER_TOKEN=t\nAIRBYTE_CLOUD_CA_FIEL=/x\n")
+	_, r, err := config.LoadReport(context.Background(),
+		loader.WithDotenv(dotenv),
+		environ("AIRBYTE_BEARER_TOKEN_FILE=/run/secrets/token",
+			"AIRBYTE_CLOUD_CLIENTID=x", "AIRBYTE_CLOUD_WORKSPACE_ID=w",
+			"AIRBYTE_CLOUD_EMPTY="))
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"AIRBYTE_BEARER_TOKEN_FILE is not read: the legacy names have no " +
+			"_FILE form; use AIRBYTE_CLOUD_BEARER_TOKEN_FILE",
+		"AIRBYTE_CLOUD_CA_FIEL (in " + dotenv + ":2) is set but not read; " +
+			"did you mean AIRBYTE_CLOUD_CA_FILE?",
+		"AIRBYTE_CLOUD_CLIENTID is set but not read; did you mean " +
+			"AIRBYTE_CLOUD_CLIENT_ID?",
+	}, r.Warnings)
+}

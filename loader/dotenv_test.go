@@ -66,9 +66,6 @@ func TestParseDotenv(t *testing.T) {
 			want: map[string]string{"A": "1", "B": "2"}},
 		{name: "byte order mark", in: "\ufeffKEY=v\n",
 			want: map[string]string{"KEY": "v"}},
-		{name: "later line wins", in: "KEY=first\nKEY=second\n",
-			want:  map[string]string{"KEY": "second"},
-			lines: map[string]int{"KEY": 2}},
 		{name: "no expansion", in: "A=x\nB=${A}$A\n",
 			want: map[string]string{"A": "x", "B": "${A}$A"}},
 		{name: "nothing", in: "", want: map[string]string{}},
@@ -96,6 +93,8 @@ func TestParseDotenvErrors(t *testing.T) {
 	}{
 		{name: "no equals sign", in: "A=1\nJUSTTEXT\n", line: 2,
 			msg: "want KEY=value"},
+		{name: "set twice", in: "KEY=first\nA=1\nKEY=second\n", line: 3,
+			msg: "KEY is also set at line 1"},
 		{name: "export without value", in: "export KEY\n", line: 1,
 			msg: "want KEY=value"},
 		{name: "name starts with a digit", in: "1KEY=v\n", line: 1,

@@ -162,7 +162,8 @@ func (e *DotenvError) Error() string {
 // "export " before the key, single quotes (taken as written), double
 // quotes (with \n, \t, \" and \\ escapes), comments from "#" at the start
 // of a line or after a space in an unquoted value, and blank lines. It
-// returns each variable and the line it is set on; a later line wins.
+// returns each variable and the line it is set on. A variable set twice
+// is an error, as a key set twice in a configuration file is.
 func ParseDotenv(path string, r io.Reader) (map[string]string, map[string]int, error) {
 	vals, lines := map[string]string{}, map[string]int{}
 	sc := bufio.NewScanner(r)
@@ -178,6 +179,11 @@ func ParseDotenv(path string, r io.Reader) (map[string]string, map[string]int, e
 		key, val, err := parseDotenvLine(line)
 		if err != nil {
 			return nil, nil, &DotenvError{Path: path, Line: n, Msg: err.Error()}
+		}
+		if first, dup := lines[key]; dup {
+			return nil, nil, &DotenvError{Path: path, Line: n,
+				Msg: fmt.Sprintf("%s is also set at line %d; keep one",
+					key, first)}
 		}
 		vals[key], lines[key] = val, n
 	}

@@ -67,7 +67,9 @@ type load struct {
 	layers   []*layer // lowest priority first
 	problems []Problem
 	fatal    bool // a source could not be read: skip validation
-	report   *Report
+	// dotenvLines holds the line of each variable of the dotenv file.
+	dotenvLines map[string]int
+	report      *Report
 }
 
 func (ld *load) problem(p Problem) {
@@ -191,6 +193,7 @@ func (ld *load) readDotenv() {
 		return
 	}
 	vals, lines, err := ParseDotenv(path, strings.NewReader(string(data)))
+	ld.dotenvLines = lines
 	if err != nil {
 		line := 0
 		if de, ok := err.(*DotenvError); ok {
@@ -435,39 +438,58 @@ func (ld *load) finish(root reflect.Value, winners map[string]value) {
 	})
 }
 
-// warnUnknownVars reports variables with one of the watched prefixes that
-// no field reads.
+// warnUnknownVars reports variables with one of the watched prefixes,
+// in the environment or the dotenv file, that no field reads, and a
+// NAME_FILE form of a legacy alias, which no field reads either.
 func (ld *load) warnUnknownVars() {
 	if len(ld.o.warnPrefix) == 0 {
 		return
 	}
 	known := map[string]bool{ld.o.filesVar: true}
+	aliasFile := map[string]string{} // ALIAS_FILE -> NAME_FILE
 	var names []string
 	for _, f := range ld.s.fields {
-		for _, n := range f.env {
+		for i, n := range f.env {
 			known[n] = true
 			names = append(names, n)
+			if i > 0 && f.fileEnv != "" {
+				aliasFile[n+"_FILE"] = f.fileEnv
+			}
 		}
 		if f.fileEnv != "" {
 			known[f.fileEnv] = true
 			names = append(names, f.fileEnv)
 		}
 	}
+	check := func(name, where string) {
+		if use, ok := aliasFile[name]; ok {
+			ld.warn(name + where + " is not read: the legacy names have " +
+				"no _FILE form; use " + use)
+			return
+		}
+		if known[name] || ld.o.knownVars[name] ||
+			!hasAnyPrefix(name, ld.o.warnPrefix) {
+			return
+		}
+		w := name + where + " is set but not read"
+		if near := nearest(name, names); near != "" {
+			w += fmt.Sprintf("; did you mean %s?", near)
+		}
+		ld.warn(w)
+	}
+
 	environ := ld.o.environ
 	if environ == nil {
 		environ = os.Environ()
 	}
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if known[name] || ld.o.knownVars[name] || !hasAnyPrefix(name,
-			ld.o.warnPrefix) {
-			continue
+		name, v, _ := strings.Cut(kv, "=")
+		if v != "" {
+			check(name, "")
 		}
-		w := name + " is set but not read"
-		if near := nearest(name, names); near != "" {
-			w += fmt.Sprintf("; did you mean %s?", near)
-		}
-		ld.warn(w)
+	}
+	for name, line := range ld.dotenvLines {
+		check(name, " (in "+ld.o.dotenv+":"+strconv.Itoa(line)+")")
 	}
 	slices.Sort(ld.report.Warnings)
 }
