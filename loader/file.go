@@ -314,17 +314,30 @@ func (ld *load) walkMapping(l *layer, m *yaml.Node, path string) {
 // duplicate reports kn, a key that first appeared as first in the same
 // mapping. Keys match without regard to case.
 func (ld *load) duplicate(l *layer, key string, first, kn *yaml.Node) {
-	msg := fmt.Sprintf("set twice, at lines %d and %d", first.Line, kn.Line)
-	if first.Value != kn.Value {
-		msg = fmt.Sprintf("%q at line %d and %q at line %d are the same "+
-			"key (keys ignore case)", first.Value, first.Line, kn.Value,
+	same := first.Value == kn.Value
+	var msg, fix string
+	if first.Line != kn.Line {
+		msg = fmt.Sprintf("set twice, at lines %d and %d", first.Line,
 			kn.Line)
+		if !same {
+			msg = fmt.Sprintf("%q at line %d and %q at line %d are the "+
+				"same key (keys ignore case)", first.Value, first.Line,
+				kn.Value, kn.Line)
+		}
+		fix = fmt.Sprintf("remove line %d or line %d of %s", first.Line,
+			kn.Line, l.src.Name)
+	} else {
+		// One line (flow style), or a format without lines (TOML).
+		msg = "set twice"
+		if !same {
+			msg = fmt.Sprintf("%q and %q are the same key (keys ignore "+
+				"case)", first.Value, kn.Value)
+		}
+		fix = "keep one of the two in " + l.src.Name
 	}
 	ld.problem(Problem{Key: key, Rule: RuleDuplicate,
 		Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
-		Message: msg,
-		Fix: fmt.Sprintf("remove line %d or line %d of %s", first.Line,
-			kn.Line, l.src.Name)})
+		Message: msg, Fix: fix})
 }
 
 func (ld *load) walkSection(l *layer, kn, vn *yaml.Node, key string) {
@@ -345,13 +358,35 @@ func (ld *load) unknownKey(l *layer, kn *yaml.Node, path, key string) {
 	p := Problem{Key: key, Rule: RuleUnknown,
 		Source:  &Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line},
 		Message: fmt.Sprintf("unknown key %q", kn.Value)}
-	if near := ld.nearestKey(path, strings.ToLower(kn.Value)); near != "" {
+	if f := ld.fieldOfVar(path, kn.Value); f != nil {
+		p.Fix = fmt.Sprintf("%s is the variable; in a file the key is %q",
+			kn.Value, f.name)
+	} else if kn.Value == "<<" {
+		p.Message = "YAML merge keys (<<) are not supported"
+		p.Fix = "write the keys out in full"
+	} else if near := ld.nearestKey(path, strings.ToLower(kn.Value)); near != "" {
 		p.Fix = fmt.Sprintf("did you mean %q?", near)
 	} else {
 		p.Fix = "remove it; the keys known here are " +
 			keyList(ld.keysBeside(path))
 	}
 	ld.problem(p)
+}
+
+// fieldOfVar returns the field beside path that the variable name sets,
+// for a file that uses variable names as keys.
+func (ld *load) fieldOfVar(path, name string) *field {
+	for _, f := range ld.s.fields {
+		if parent(f.key) != path {
+			continue
+		}
+		for _, n := range f.env {
+			if strings.EqualFold(n, name) {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // nearestKey returns the known key beside path that is closest to name, or

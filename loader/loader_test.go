@@ -378,3 +378,22 @@ func TestReadableFileWarningInReport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, r.Warnings)
 }
+
+func TestUnknownKeyHints(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"variable name as key", "name: x\nSVC_TOKEN: t\n",
+			`SVC_TOKEN is the variable; in a file the key is "token"`},
+		{"merge key", "base: &b {}\nname: x\n<<: *b\n",
+			"merge keys (<<) are not supported"},
+		{"flow duplicate", "{name: x, name: y}\n", "set twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s service
+			_, err := loader.Load(context.Background(), &s, env(),
+				loader.WithFiles(file(t, tt.body)))
+			assert.ErrorContains(t, err, tt.want)
+			assert.NotContains(t, err.Error(), "line 1 or line 1")
+		})
+	}
+}

@@ -262,9 +262,13 @@ func (ld *load) unitProblem(root reflect.Value, f *field) Problem {
 
 	switch {
 	case len(held) == 0:
-		return Problem{Rule: RuleNoUnit, set: set.name,
-			Message: "no " + what + " method is set",
-			Fix:     ld.noUnitFix(set)}
+		msg := "no " + what + " method is set"
+		if len(ld.report.Files) == 0 && len(ld.report.Searched) > 0 {
+			msg += ", and no configuration file was found (looked for " +
+				strings.Join(ld.report.Searched, " and ") + ")"
+		}
+		return Problem{Rule: RuleNoUnit, set: set.name, Message: msg,
+			Fix: ld.noUnitFix(set)}
 	case len(held) > 1:
 		var parts []string
 		for _, alt := range held {
