@@ -70,34 +70,35 @@ func Check(ctx context.Context, cfg *config.CloudClientConfig,
 	req.Header.Set("Accept", "application/json")
 	start = time.Now()
 	resp, err := s.Client().Do(req)
+
+	// The token may have been renewed on a 401 meanwhile; guard both.
+	hide := b.secrets(tok.value.AccessToken)
+	if t := s.cur.Load(); t != nil {
+		hide = append(hide, t.value.AccessToken)
+	}
+	g := newGuard(hide...)
+
+	// A redirect puts its Location, which the server chooses, in err.
 	if err != nil {
-		return r, fmt.Errorf("auth: check: %w", err)
+		err = fmt.Errorf("auth: check: %w", err)
+		return r, g.check("check to "+u, err)
 	}
 	defer resp.Body.Close()
 	data, rerr := readReply(resp.Body)
 	r.Latency = time.Since(start)
 	r.Status = resp.Status
 
-	e := &ResponseError{
-		Op:          "check",
-		URL:         u,
-		StatusCode:  resp.StatusCode,
-		Status:      resp.Status,
-		ContentType: resp.Header.Get("Content-Type"),
-	}
+	var cause error
 	switch {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 	case rerr != nil:
-		e.Err = rerr
+		cause = rerr
 	case !json.Valid(data):
-		e.Err = ErrNotJSON
+		cause = ErrNotJSON
 	default:
 		return r, nil
 	}
-	hide := b.secrets(tok.value.AccessToken)
-	if t := s.cur.Load(); t != nil {
-		hide = append(hide, t.value.AccessToken)
-	}
-	e.Excerpt = excerpt(data, hide)
+	e := newResponseError("check", u, resp, g, cause)
+	e.showBody(data, g)
 	return r, e
 }

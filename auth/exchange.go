@@ -123,25 +123,21 @@ func (s *TokenSource) try(ctx context.Context, b *binding, body []byte) (
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 
+	g := newGuard(b.secrets()...)
 	start := s.clock.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, -1, fmt.Errorf("auth: token request: %w", err)
+		err = fmt.Errorf("auth: token request: %w", err)
+		return nil, -1, g.check("token request to "+b.tokenURL, err)
 	}
 	defer resp.Body.Close()
 	data, rerr := readReply(resp.Body)
 
 	fail := func(cause error, show bool) *ResponseError {
-		e := &ResponseError{
-			Op:          "token request",
-			URL:         b.tokenURL,
-			StatusCode:  resp.StatusCode,
-			Status:      resp.Status,
-			ContentType: resp.Header.Get("Content-Type"),
-			Err:         cause,
-		}
+		e := newResponseError("token request", b.tokenURL, resp, g,
+			cause)
 		if show {
-			e.Excerpt = excerpt(data, b.secrets())
+			e.showBody(data, g)
 		}
 		return e
 	}
