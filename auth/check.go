@@ -18,7 +18,8 @@ type Report struct {
 	// APIRoot is the API root checked, without trailing slash.
 	APIRoot string
 
-	// Status is the status line of the API's reply, such as "200 OK".
+	// Status is the status code of the API's reply with its standard
+	// text, such as "200 OK"; the reply's own reason phrase is not kept.
 	Status string
 
 	// TokenLatency is how long the token exchange took; zero for a
@@ -86,7 +87,7 @@ func Check(ctx context.Context, cfg *config.CloudClientConfig,
 	defer resp.Body.Close()
 	data, rerr := readReply(resp.Body)
 	r.Latency = time.Since(start)
-	r.Status = resp.Status
+	r.Status = statusLine(resp.StatusCode)
 
 	var cause error
 	switch {

@@ -3,6 +3,8 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,16 +12,24 @@ import (
 	"unicode/utf8"
 )
 
-// excerptLen bounds, in bytes, the part of a reply body an error shows.
-const excerptLen = 200
+const (
+	// excerptLen bounds, in bytes, the part of a reply body an error
+	// shows.
+	excerptLen = 200
+
+	// maxMediaType bounds the media type an error shows.
+	maxMediaType = 64
+)
 
 // ResponseError reports a reply of the token endpoint or the API that is
 // not what was asked for: a status other than 2xx, or a body that cannot
 // be read as the expected JSON.
 //
-// It never holds the request body, and it holds an excerpt of the reply
-// body only when that shows none of the configured credentials or the
-// access token, whole, in part or escaped (see Withheld).
+// It holds only what the client can vouch for or has checked: never the
+// request body, never the reason phrase or the Content-Type parameters
+// the server chose, and an excerpt of the body only when it shows none of
+// the configured credentials or the access token, whole, in part or
+// escaped (see Withheld).
 type ResponseError struct {
 	// Op names the exchange: "token request" or "check".
 	Op string
@@ -27,12 +37,15 @@ type ResponseError struct {
 	// URL is the address the request went to.
 	URL string
 
-	// StatusCode and Status are the reply's, such as 502 and
-	// "502 Bad Gateway".
+	// StatusCode is the reply's status code, and Status the code with
+	// its standard text, such as "502 Bad Gateway". The reason phrase
+	// of the reply is not kept: the server chooses it.
 	StatusCode int
 	Status     string
 
-	// ContentType is the reply's Content-Type header.
+	// ContentType is the media type of the reply's Content-Type header,
+	// without parameters, such as "text/html"; "unknown" when it cannot
+	// be parsed or shown, and "" when there is none.
 	ContentType string
 
 	// Excerpt is the start of the reply body, at most about 200 bytes,
@@ -91,16 +104,17 @@ func (e *ResponseError) Temporary() bool {
 	return e.StatusCode == 429 || e.StatusCode >= 500
 }
 
-// newResponseError describes resp, the reply to a request to u. cause,
-// if any, passes through g.
+// newResponseError describes resp, the reply to a request to u, by what
+// the server cannot use to smuggle text into the message: its status
+// code and media type. cause, if any, passes through g.
 func newResponseError(op, u string, resp *http.Response, g *guard,
 	cause error) *ResponseError {
 	return &ResponseError{
 		Op:          op,
 		URL:         u,
 		StatusCode:  resp.StatusCode,
-		Status:      resp.Status,
-		ContentType: resp.Header.Get("Content-Type"),
+		Status:      statusLine(resp.StatusCode),
+		ContentType: mediaType(resp.Header.Get("Content-Type"), g),
 		Err:         g.check("", cause),
 	}
 }
@@ -113,6 +127,35 @@ func (e *ResponseError) showBody(body []byte, g *guard) {
 		return
 	}
 	e.Excerpt = s
+}
+
+// statusLine returns code with its standard text, such as "502 Bad
+// Gateway", or the code alone when it has none.
+func statusLine(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return strconv.Itoa(code)
+}
+
+// mediaType returns the media type of a Content-Type value v, without
+// its parameters: "" when v is empty, "unknown" when v cannot be parsed,
+// is too long to be a media type or may echo a secret g guards.
+func mediaType(v string, g *guard) string {
+	if v == "" {
+		return ""
+	}
+	t, _, err := mime.ParseMediaType(v)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return "unknown"
+	}
+
+	// ParseMediaType lowers the type, so the secrets are lowered too.
+	if !strings.Contains(t, "/") || len(t) > maxMediaType ||
+		g.folded().leaks(t) {
+		return "unknown"
+	}
+	return t
 }
 
 // excerpt returns the start of body fit for an error message, and

@@ -214,6 +214,32 @@ func TestUnescape(t *testing.T) {
 	}
 }
 
+func TestMediaType(t *testing.T) {
+	g := newGuard("QmPl09Zx")
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"text/html; charset=utf-8", "text/html"},
+		{`application/problem+json; echo="QmPl09Zx"`,
+			"application/problem+json"},
+		{"Text/HTML;;", "text/html"},
+		{"text/", "unknown"},
+		{"attachment", "unknown"},
+		{"text/qmpl09zx", "unknown"},
+		{"text/" + strings.Repeat("x", maxMediaType), "unknown"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, mediaType(tt.in, g), "mediaType(%q)",
+			tt.in)
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	assert.Equal(t, "502 Bad Gateway", statusLine(502))
+	assert.Equal(t, "599", statusLine(599))
+}
+
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
