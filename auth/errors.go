@@ -55,7 +55,8 @@ type ResponseError struct {
 
 	// Withheld says why the body is not shown, when it is not: "it may
 	// echo a credential" when it holds one, escaped or not, or any six
-	// letters and digits in a row of one.
+	// letters and digits in a row of one; "a 2xx reply may hold a token"
+	// for a token reply that is not a web page.
 	Withheld string
 
 	// Err is the cause when the status was fine but the body was not,

@@ -240,6 +240,75 @@ func TestStatusLine(t *testing.T) {
 	assert.Equal(t, "599", statusLine(599))
 }
 
+func TestTokenTypeError(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"mac", `auth: token type is not bearer: "mac"`},
+		{"N-A", `auth: token type is not bearer: "N-A"`},
+		{"bearer2", "auth: token type is not bearer: (withheld)"},
+		{strings.Repeat("x", 21), "auth: token type is not bearer: " +
+			"(withheld)"},
+		{`a"b`, "auth: token type is not bearer: (withheld)"},
+	}
+	for _, tt := range tests {
+		err := tokenTypeError(tt.in)
+		assert.ErrorIs(t, err, ErrTokenType)
+		assert.Equal(t, tt.want, err.Error(), "tokenTypeError(%q)", tt.in)
+	}
+}
+
+func TestMissingToken(t *testing.T) {
+	g := newGuard("Zx81Qm_secret")
+	tests := []struct {
+		name, body, want string
+	}{
+		{"not an object", `[1]`, "auth: reply has no access_token"},
+		{"empty", `{}`, "auth: reply has no access_token"},
+		{"lower case", `{"token_type":1,"expires_in":2}`,
+			"auth: reply has no access_token (fields: expires_in, " +
+				"token_type)"},
+		{"spelt otherwise", `{"accessToken":1,"expiresIn":2}`,
+			"auth: reply has no access_token, but a field that spells it " +
+				"otherwise (fields: 2 not shown)"},
+		{"hostile", `{"Zx81Qm":1,"a\"b":2,"` + strings.Repeat("x", 33) +
+			`":3,"ok":4,"secret":5}`,
+			"auth: reply has no access_token (fields: ok and 4 not shown)"},
+		{"many", `{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7}`,
+			"auth: reply has no access_token (fields: a, b, c, d, e and " +
+				"2 not shown)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := missingToken([]byte(tt.body), g)
+			assert.Equal(t, tt.want, err.Error())
+		})
+	}
+}
+
+func TestNotJSON(t *testing.T) {
+	tests := []struct {
+		body, want string
+		is         error
+	}{
+		{`{"access_token":`, "auth: reply is not JSON: unexpected end of " +
+			"JSON input", ErrNotJSON},
+		{`{"access_token":123456789}`, "auth: reply field access_token is " +
+			"a JSON number, not a string", nil},
+		{`[123456789]`, "auth: reply is a JSON array, not an object", nil},
+		{`{"expires_in":"123456789x"}`, "auth: expires_in is a string " +
+			"that is not a number of seconds", nil},
+	}
+	for _, tt := range tests {
+		var r tokenReply
+		err := notJSON(json.Unmarshal([]byte(tt.body), &r))
+		assert.Equal(t, tt.want, err.Error(), tt.body)
+		if tt.is != nil {
+			assert.ErrorIs(t, err, tt.is)
+		}
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -289,24 +358,38 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestSeconds(t *testing.T) {
+	max := seconds(maxLifetime / time.Second)
 	tests := []struct {
 		in   string
 		want seconds
-		err  bool
+		err  string
 	}{
-		{`180`, 180, false},
-		{`"180"`, 180, false},
-		{`179.9`, 179, false},
-		{`null`, 0, false},
-		{`1e300`, seconds(maxLifetime / time.Second), false},
-		{`"soon"`, 0, true},
-		{`true`, 0, true},
+		{`180`, 180, ""},
+		{`"180"`, 180, ""},
+		{`179.9`, 179, ""},
+		{`-5`, 0, ""},
+		{`-1e300`, 0, ""},
+		{`null`, 0, ""},
+		{`""`, 0, ""},
+		{`1e300`, max, ""},
+		{`"1e300"`, max, ""},
+		{`1e999`, 0, "auth: expires_in is a number out of range"},
+		{`"soon"`, 0, "auth: expires_in is a string that is not a number " +
+			"of seconds"},
+		{`"NaN"`, 0, "auth: expires_in is a string that is not a number " +
+			"of seconds"},
+		{`"Inf"`, 0, "auth: expires_in is a string that is not a number " +
+			"of seconds"},
+		{`true`, 0, "auth: expires_in is a boolean, not a number"},
+		{`{"Zx81QmpL09":1}`, 0, "auth: expires_in is an object, not a " +
+			"number"},
+		{`["Zx81QmpL09"]`, 0, "auth: expires_in is an array, not a number"},
 	}
 	for _, tt := range tests {
 		var r tokenReply
 		err := json.Unmarshal([]byte(`{"expires_in":`+tt.in+`}`), &r)
-		if tt.err {
-			assert.Error(t, err, tt.in)
+		if tt.err != "" {
+			assert.EqualError(t, err, tt.err, tt.in)
 			continue
 		}
 		require.NoError(t, err, tt.in)

@@ -337,8 +337,9 @@ func TestBadReplies(t *testing.T) {
 		{"no access_token", fakeapi.Fault{
 			Status: 200, ContentType: "application/json", Times: 1,
 			Body: `{"accessToken":"fake-at-x","expiresIn":180}`,
-		}, nil, "", "reply has no access_token (fields: accessToken, " +
-			"expiresIn)"},
+		}, nil, "", "reply has no access_token, but a field that spells it " +
+			"otherwise (fields: 2 not shown) (application/json): (body " +
+			"withheld: a 2xx reply may hold a token)"},
 		{"expires_in not a number", fakeapi.Fault{
 			Status: 200, ContentType: "application/json", Times: 1,
 			Body: `{"access_token":"fake-at-x","expires_in":"soon"}`,
