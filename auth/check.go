@@ -18,7 +18,8 @@ type Report struct {
 	// APIRoot is the API root checked, without trailing slash.
 	APIRoot string
 
-	// Status is the status line of the API's reply, such as "200 OK".
+	// Status is the status code of the API's reply with its standard
+	// text, such as "200 OK"; the reply's own reason phrase is not kept.
 	Status string
 
 	// TokenLatency is how long the token exchange took; zero for a
@@ -70,34 +71,35 @@ func Check(ctx context.Context, cfg *config.CloudClientConfig,
 	req.Header.Set("Accept", "application/json")
 	start = time.Now()
 	resp, err := s.Client().Do(req)
-	if err != nil {
-		return r, fmt.Errorf("auth: check: %w", err)
-	}
-	defer resp.Body.Close()
-	data, rerr := readReply(resp.Body)
-	r.Latency = time.Since(start)
-	r.Status = resp.Status
 
-	e := &ResponseError{
-		Op:          "check",
-		URL:         u,
-		StatusCode:  resp.StatusCode,
-		Status:      resp.Status,
-		ContentType: resp.Header.Get("Content-Type"),
-	}
-	switch {
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
-	case rerr != nil:
-		e.Err = rerr
-	case !json.Valid(data):
-		e.Err = ErrNotJSON
-	default:
-		return r, nil
-	}
+	// The token may have been renewed on a 401 meanwhile; guard both.
 	hide := b.secrets(tok.value.AccessToken)
 	if t := s.cur.Load(); t != nil {
 		hide = append(hide, t.value.AccessToken)
 	}
-	e.Excerpt = excerpt(data, hide)
+	g := newGuard(hide...)
+
+	// A redirect puts its Location, which the server chooses, in err.
+	if err != nil {
+		err = fmt.Errorf("auth: check: %w", err)
+		return r, g.check("check to "+u, err)
+	}
+	defer resp.Body.Close()
+	data, rerr := readReply(resp.Body)
+	r.Latency = time.Since(start)
+	r.Status = statusLine(resp.StatusCode)
+
+	var cause error
+	switch {
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+	case rerr != nil:
+		cause = rerr
+	case !json.Valid(data):
+		cause = ErrNotJSON
+	default:
+		return r, nil
+	}
+	e := newResponseError("check", u, resp, g, cause)
+	e.showBody(data, g)
 	return r, e
 }

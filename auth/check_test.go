@@ -44,21 +44,21 @@ func TestCheck(t *testing.T) {
 func TestCheckFails(t *testing.T) {
 	const canary = "canaryBEARERr8Kd2Qx5"
 	tests := []struct {
-		name    string
-		fault   *fakeapi.Fault
-		status  int
-		is      error
-		excerpt string
+		name     string
+		fault    *fakeapi.Fault
+		status   int
+		is       error
+		excerpt  string
+		withheld string
 	}{
 		{"unknown token", nil, http.StatusUnauthorized, nil,
-			`"detail":"invalid or expired access token"`},
+			`"detail":"invalid or expired access token"`, ""},
 		{"echoed token", &fakeapi.Fault{Status: http.StatusForbidden,
 			ContentType: "text/plain", Times: 1,
 			Body: "token " + canary + " may not list workspaces"},
-			http.StatusForbidden, nil,
-			"token [REDACTED] may not list workspaces"},
+			http.StatusForbidden, nil, "", "it may echo a credential"},
 		{"HTML page", ptr(fakeapi.LoginPageHTML()), http.StatusOK,
-			auth.ErrNotJSON, "Please sign in"},
+			auth.ErrNotJSON, "Please sign in", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +72,7 @@ func TestCheckFails(t *testing.T) {
 			require.ErrorAs(t, err, &re)
 			assert.Equal(t, tt.status, re.StatusCode)
 			assert.Contains(t, re.Excerpt, tt.excerpt)
+			assert.Equal(t, tt.withheld, re.Withheld)
 			if tt.is != nil {
 				assert.ErrorIs(t, err, tt.is)
 			}

@@ -3,26 +3,33 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
-	"slices"
+	"errors"
+	"mime"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/cloudcfg/cloudcfg/secret"
 )
 
-// excerptLen bounds, in bytes, the part of a reply body an error shows.
-const excerptLen = 200
+const (
+	// excerptLen bounds, in bytes, the part of a reply body an error
+	// shows.
+	excerptLen = 200
+
+	// maxMediaType bounds the media type an error shows.
+	maxMediaType = 64
+)
 
 // ResponseError reports a reply of the token endpoint or the API that is
 // not what was asked for: a status other than 2xx, or a body that cannot
 // be read as the expected JSON.
 //
-// It never holds the request body, and its Excerpt has every occurrence of
-// the configured credentials and the access token replaced by
-// "[REDACTED]".
+// It holds only what the client can vouch for or has checked: never the
+// request body, never the reason phrase or the Content-Type parameters
+// the server chose, and an excerpt of the body only when it shows none of
+// the configured credentials or the access token, whole, in part or
+// escaped (see Withheld).
 type ResponseError struct {
 	// Op names the exchange: "token request" or "check".
 	Op string
@@ -30,20 +37,32 @@ type ResponseError struct {
 	// URL is the address the request went to.
 	URL string
 
-	// StatusCode and Status are the reply's, such as 502 and
-	// "502 Bad Gateway".
+	// StatusCode is the reply's status code, and Status the code with
+	// its standard text, such as "502 Bad Gateway". The reason phrase
+	// of the reply is not kept: the server chooses it.
 	StatusCode int
 	Status     string
 
-	// ContentType is the reply's Content-Type header.
+	// ContentType is the media type of the reply's Content-Type header,
+	// without parameters, such as "text/html"; "unknown" when it cannot
+	// be parsed or shown, and "" when there is none.
 	ContentType string
 
 	// Excerpt is the start of the reply body, at most about 200 bytes,
-	// with secrets removed and white space collapsed.
+	// with white space collapsed and characters that do not print
+	// replaced; "" when the body is empty or withheld.
 	Excerpt string
 
+	// Withheld says why the body is not shown, when it is not: "it may
+	// echo a credential" when it holds one, escaped or not, or any six
+	// letters and digits in a row of one; "a 2xx reply may hold a token"
+	// for a token reply that is not a web page.
+	Withheld string
+
 	// Err is the cause when the status was fine but the body was not,
-	// such as ErrNotJSON or ErrTokenType; nil otherwise.
+	// such as ErrNotJSON or ErrTokenType; nil otherwise. Its text is
+	// checked as the body is, and replaced when it may echo a
+	// credential.
 	Err error
 }
 
@@ -66,9 +85,14 @@ func (e *ResponseError) Error() string {
 		b.WriteString(e.ContentType)
 		b.WriteString(")")
 	}
-	if e.Excerpt != "" {
+	switch {
+	case e.Excerpt != "":
 		b.WriteString(": ")
 		b.WriteString(strconv.Quote(e.Excerpt))
+	case e.Withheld != "":
+		b.WriteString(": (body withheld: ")
+		b.WriteString(e.Withheld)
+		b.WriteString(")")
 	}
 	return b.String()
 }
@@ -81,27 +105,92 @@ func (e *ResponseError) Temporary() bool {
 	return e.StatusCode == 429 || e.StatusCode >= 500
 }
 
-// excerpt returns the start of body fit for an error message: secrets
-// replaced by the placeholder, invalid UTF-8 and control characters
-// replaced, runs of white space collapsed to one space.
-//
-// Secrets are replaced in the whole body before it is cut, so that a
-// secret straddling the cut cannot leave a piece behind, and again after
-// white space is collapsed, which could otherwise spell one out.
-func excerpt(body []byte, secrets []string) string {
-	forms := secretForms(secrets)
-	redact := func(s string) string {
-		for _, v := range forms {
-			s = strings.ReplaceAll(s, v, secret.Redacted)
-		}
-		return s
+// newResponseError describes resp, the reply to a request to u, by what
+// the server cannot use to smuggle text into the message: its status
+// code and media type. cause, if any, passes through g.
+func newResponseError(op, u string, resp *http.Response, g *guard,
+	cause error) *ResponseError {
+	return &ResponseError{
+		Op:          op,
+		URL:         u,
+		StatusCode:  resp.StatusCode,
+		Status:      statusLine(resp.StatusCode),
+		ContentType: mediaType(resp.Header.Get("Content-Type"), g),
+		Err:         g.check("", cause),
 	}
-	s := redact(strings.ToValidUTF8(string(body), "\uFFFD"))
+}
 
+// showBody sets the excerpt of body, or says why it is withheld.
+func (e *ResponseError) showBody(body []byte, g *guard) {
+	s, ok := excerpt(body, g)
+	if !ok {
+		e.Withheld = echoNote
+		return
+	}
+	e.Excerpt = s
+}
+
+// statusLine returns code with its standard text, such as "502 Bad
+// Gateway", or the code alone when it has none.
+func statusLine(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return strconv.Itoa(code)
+}
+
+// mediaType returns the media type of a Content-Type value v, without
+// its parameters: "" when v is empty, "unknown" when v cannot be parsed,
+// is too long to be a media type or may echo a secret g guards.
+func mediaType(v string, g *guard) string {
+	if v == "" {
+		return ""
+	}
+	t, _, err := mime.ParseMediaType(v)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return "unknown"
+	}
+
+	// ParseMediaType lowers the type, so the secrets are lowered too.
+	if !strings.Contains(t, "/") || len(t) > maxMediaType ||
+		g.folded().leaks(t) {
+		return "unknown"
+	}
+	return t
+}
+
+// excerpt returns the start of body fit for an error message, and
+// whether it may be shown at all: not when g finds a secret in the body
+// or in what is made of it. Invalid UTF-8 and characters that do not
+// print are replaced, and runs of white space collapsed to one space.
+//
+// The whole body is checked before it is cut, so that a secret across
+// the cut is found, and again after white space is collapsed, which
+// could otherwise spell one out.
+func excerpt(body []byte, g *guard) (string, bool) {
+	if g.leaks(string(body)) {
+		return "", false
+	}
+	s := printable(body)
+	if g.leaks(s) {
+		return "", false
+	}
+	s = cut(s, excerptLen)
+	if g.leaks(s) {
+		return "", false
+	}
+	return s, true
+}
+
+// printable returns body as valid UTF-8 with runs of white space and
+// of characters that do not print as one space, and none at either end.
+// strconv.Quote shows the result unchanged but for `"` and `\`, so its
+// escapes cannot join letters and digits into a new run.
+func printable(body []byte) string {
 	var b strings.Builder
 	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) || unicode.IsControl(r) {
+	for _, r := range strings.ToValidUTF8(string(body), "\uFFFD") {
+		if unicode.IsSpace(r) || !strconv.IsPrint(r) {
 			space = true
 			continue
 		}
@@ -111,46 +200,23 @@ func excerpt(body []byte, secrets []string) string {
 		space = false
 		b.WriteRune(r)
 	}
-	s = redact(b.String())
+	return b.String()
+}
 
-	if len(s) <= excerptLen {
+// cut returns s if it is at most n bytes long, or its first n bytes, less
+// a rune split by the cut, and "...".
+func cut(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	n := excerptLen
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n] + "..."
 }
 
-// secretForms returns each secret as it may appear in a reply: as is,
-// escaped inside a JSON string (with and without HTML escaping) and
-// escaped in a URL. Longer forms come first.
-func secretForms(secrets []string) []string {
-	var forms []string
-	seen := make(map[string]bool)
-	add := func(v string) {
-		if v != "" && !seen[v] {
-			seen[v] = true
-			forms = append(forms, v)
-		}
-	}
-	for _, v := range secrets {
-		add(v)
-		add(jsonEscape(v, true))
-		add(jsonEscape(v, false))
-		add(url.QueryEscape(v))
-		add(url.PathEscape(v))
-	}
-
-	// Replace the longest first, so that a form that contains another is
-	// not left half replaced.
-	slices.SortStableFunc(forms, func(a, b string) int {
-		return len(b) - len(a)
-	})
-	return forms
-}
-
+// jsonEscape returns v as it is written inside a JSON string, with or
+// without the HTML escapes.
 func jsonEscape(v string, html bool) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,17 +63,46 @@ type tokenReply struct {
 // seconds decodes expires_in, which some servers send as a string.
 type seconds int64
 
+// UnmarshalJSON reads a number of seconds, or a string that holds one;
+// null and "" are zero. Its errors say what expires_in was, never its
+// value, which the server chooses.
 func (s *seconds) UnmarshalJSON(b []byte) error {
-	v := strings.Trim(string(b), `"`)
-	if v == "null" || v == "" {
+	if len(b) == 0 {
+		return errors.New("auth: expires_in is empty")
+	}
+	switch b[0] {
+	case 'n':
 		*s = 0
 		return nil
+	case '"':
+		var v string
+		if json.Unmarshal(b, &v) != nil {
+			return errors.New("auth: expires_in is not a valid string")
+		}
+		if v == "" {
+			*s = 0
+			return nil
+		}
+		return s.parse(v, "a string that is not a number of seconds")
+	case '{':
+		return errors.New("auth: expires_in is an object, not a number")
+	case '[':
+		return errors.New("auth: expires_in is an array, not a number")
+	case 't', 'f':
+		return errors.New("auth: expires_in is a boolean, not a number")
 	}
+	return s.parse(string(b), "a number out of range")
+}
+
+// parse sets s to v, a number of seconds, capped at maxLifetime; a
+// negative number is zero. what says what v is when it is not a finite
+// number.
+func (s *seconds) parse(v, what string) error {
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil {
-		return fmt.Errorf("auth: expires_in %s is not a number", b)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return errors.New("auth: expires_in is " + what)
 	}
-	*s = seconds(min(f, maxLifetime.Seconds()))
+	*s = seconds(max(min(f, maxLifetime.Seconds()), 0))
 	return nil
 }
 
@@ -123,50 +154,56 @@ func (s *TokenSource) try(ctx context.Context, b *binding, body []byte) (
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 
+	g := newGuard(b.secrets()...)
 	start := s.clock.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, -1, fmt.Errorf("auth: token request: %w", err)
+		err = fmt.Errorf("auth: token request: %w", err)
+		return nil, -1, g.check("token request to "+b.tokenURL, err)
 	}
 	defer resp.Body.Close()
 	data, rerr := readReply(resp.Body)
 
-	fail := func(cause error, show bool) *ResponseError {
-		e := &ResponseError{
-			Op:          "token request",
-			URL:         b.tokenURL,
-			StatusCode:  resp.StatusCode,
-			Status:      resp.Status,
-			ContentType: resp.Header.Get("Content-Type"),
-			Err:         cause,
-		}
-		if show {
-			e.Excerpt = excerpt(data, b.secrets())
-		}
-		return e
+	fail := func(cause error) *ResponseError {
+		return newResponseError("token request", b.tokenURL, resp, g,
+			cause)
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		wait := retryAfter(resp.Header.Get("Retry-After"), s.clock.Now())
-		return nil, wait, fail(nil, true)
+		e := fail(nil)
+		e.showBody(data, g)
+		return nil, wait, e
 	}
 	if rerr != nil {
-		return nil, -1, fail(rerr, false)
+		return nil, -1, fail(rerr)
 	}
 
-	// A 2xx body may hold a token under some name, so it is shown only
-	// when it is plainly not JSON, such as an HTML page from a proxy.
-	show := !looksLikeJSON(data)
+	// A 2xx body may hold a token that no guard knows, under any name
+	// and in any format, so it is shown only when it is a web page, such
+	// as the sign-in page of a proxy.
+	withhold := func(e *ResponseError) *ResponseError {
+		if looksLikeMarkup(data) {
+			e.showBody(data, g)
+		} else {
+			e.Withheld = "a 2xx reply may hold a token"
+		}
+		return e
+	}
 	var r tokenReply
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, -1, fail(notJSON(err), show)
+	jerr := json.Unmarshal(data, &r)
+	if r.AccessToken != "" {
+		// The token of the reply is a secret too: the rest of the
+		// reply may repeat it. fail and withhold use the new guard.
+		g = newGuard(append(b.secrets(), r.AccessToken)...)
 	}
-	if r.AccessToken == "" {
-		return nil, -1, fail(missingToken(data), show)
-	}
-	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer") {
-		err := fmt.Errorf("%w: %q", ErrTokenType, r.TokenType)
-		return nil, -1, fail(err, show)
+	switch {
+	case jerr != nil:
+		return nil, -1, withhold(fail(notJSON(jerr)))
+	case r.AccessToken == "":
+		return nil, -1, withhold(fail(missingToken(data, g)))
+	case r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer"):
+		return nil, -1, withhold(fail(tokenTypeError(r.TokenType)))
 	}
 	return newToken(b, r, start), -1, nil
 }
@@ -205,34 +242,104 @@ func readReply(r io.Reader) ([]byte, error) {
 	return data, nil
 }
 
-// notJSON wraps ErrNotJSON around a syntax error; other decoding errors
-// (a field of the wrong type) pass unchanged.
+// notJSON wraps ErrNotJSON around a syntax error. A field of the wrong
+// type is described by its name and JSON type; an error of seconds
+// passes as it is.
 func notJSON(err error) error {
 	var se *json.SyntaxError
-	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: %w", ErrNotJSON, err)
+	case errors.As(err, &te):
+		// te.Value may hold the number the server sent; keep its kind.
+		kind, _, _ := strings.Cut(te.Value, " ")
+		if te.Field == "" {
+			return fmt.Errorf("auth: reply is a JSON %s, not an object",
+				kind)
+		}
+		return fmt.Errorf("auth: reply field %s is a JSON %s, not a %s",
+			te.Field, kind, te.Type)
 	}
-	return fmt.Errorf("auth: decoding reply: %w", err)
+	return err
+}
+
+var (
+	// shownTokenType matches a token_type that an error may show.
+	shownTokenType = regexp.MustCompile(`^[A-Za-z-]{1,20}$`)
+
+	// shownField matches the name of a reply field that an error may
+	// show.
+	shownField = regexp.MustCompile(`^[a-z_]{1,32}$`)
+)
+
+// maxFields bounds the field names an error lists.
+const maxFields = 5
+
+// tokenTypeError wraps ErrTokenType around the token_type of a reply,
+// shown only when it is short and plainly a word.
+func tokenTypeError(v string) error {
+	if !shownTokenType.MatchString(v) {
+		return fmt.Errorf("%w: (withheld)", ErrTokenType)
+	}
+	return fmt.Errorf("%w: %q", ErrTokenType, v)
 }
 
 // missingToken describes a reply without access_token by the names of
-// the fields it has, which helps spot a server that spells them otherwise.
-func missingToken(data []byte) error {
+// the fields it has, which helps spot a server that spells them
+// otherwise. The names are the server's, so only a few that are short,
+// lower case and not part of a secret g guards are listed; the others
+// are counted, and one that is access_token spelt otherwise is named
+// as such.
+func missingToken(data []byte, g *guard) error {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(data, &m) != nil || len(m) == 0 {
-		return errors.New("reply has no access_token")
+		return errors.New("auth: reply has no access_token")
 	}
-	keys := slices.Sorted(maps.Keys(m))
-	if len(keys) > 10 {
-		keys = append(keys[:10], "...")
+
+	var shown []string
+	hidden := 0
+	spelt := false
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if isAccessToken(k) {
+			spelt = true
+		}
+		if len(shown) < maxFields && shownField.MatchString(k) &&
+			!g.leaks(k) {
+			shown = append(shown, k)
+			continue
+		}
+		hidden++
 	}
-	return fmt.Errorf("reply has no access_token (fields: %s)",
-		strings.Join(keys, ", "))
+
+	var b strings.Builder
+	b.WriteString("auth: reply has no access_token")
+	if spelt {
+		b.WriteString(", but a field that spells it otherwise")
+	}
+	b.WriteString(" (fields: ")
+	b.WriteString(strings.Join(shown, ", "))
+	if hidden > 0 {
+		if len(shown) > 0 {
+			b.WriteString(" and ")
+		}
+		fmt.Fprintf(&b, "%d not shown", hidden)
+	}
+	b.WriteString(")")
+	return errors.New(b.String())
 }
 
-func looksLikeJSON(data []byte) bool {
+// isAccessToken reports whether k is access_token spelt another way,
+// such as accessToken or Access-Token.
+func isAccessToken(k string) bool {
+	k = strings.NewReplacer("_", "", "-", "").Replace(k)
+	return strings.EqualFold(k, "accesstoken")
+}
+
+// looksLikeMarkup reports whether data starts as HTML or XML does.
+func looksLikeMarkup(data []byte) bool {
 	data = bytes.TrimSpace(data)
-	return len(data) > 0 && (data[0] == '{' || data[0] == '[')
+	return len(data) > 0 && data[0] == '<'
 }
 
 // retryAfter parses a Retry-After value, delay-seconds or an HTTP date,

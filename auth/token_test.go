@@ -337,8 +337,9 @@ func TestBadReplies(t *testing.T) {
 		{"no access_token", fakeapi.Fault{
 			Status: 200, ContentType: "application/json", Times: 1,
 			Body: `{"accessToken":"fake-at-x","expiresIn":180}`,
-		}, nil, "", "reply has no access_token (fields: accessToken, " +
-			"expiresIn)"},
+		}, nil, "", "reply has no access_token, but a field that spells it " +
+			"otherwise (fields: 2 not shown) (application/json): (body " +
+			"withheld: a 2xx reply may hold a token)"},
 		{"expires_in not a number", fakeapi.Fault{
 			Status: 200, ContentType: "application/json", Times: 1,
 			Body: `{"access_token":"fake-at-x","expires_in":"soon"}`,
@@ -409,9 +410,10 @@ func TestWrongCredentials(t *testing.T) {
 	var re *auth.ResponseError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, http.StatusUnauthorized, re.StatusCode)
-	assert.Contains(t, re.Excerpt, "invalid client credentials")
-	assert.Contains(t, re.Excerpt, `\"client_secret\":\"[REDACTED]\"`,
-		"the fake echoed the request; the excerpt shows it redacted")
+	assert.Empty(t, re.Excerpt, "the fake echoed the request")
+	assert.Equal(t, "it may echo a credential", re.Withheld)
+	assert.Contains(t, err.Error(), "401 Unauthorized (application/"+
+		"problem+json): (body withheld: it may echo a credential)")
 	assert.Equal(t, int64(1), f.Stats().TokenRequests, "401 is not retried")
 
 	for _, s := range []string{
