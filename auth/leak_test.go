@@ -24,17 +24,16 @@ import (
 
 // hostile are credentials that every escaping changes. Each has runs of
 // six letters and digits or more, which an error must not show, beside
-// the characters that JSON, HTML and URLs escape.
+// the characters that JSON, HTML and URLs escape. Control characters,
+// line separators and invalid UTF-8 are left out: the config rules
+// (secret_text) refuse such a secret before any request is made.
 var hostile = []struct {
 	name, value string
 	header      bool // whether it can be sent in a header
 }{
 	{"quote, backslash, markup", `Quote7"Back5lash\Angle3<Brack8>Amp4nd&T`,
 		true},
-	{"tab", "Tab7xQ\tTwo9Kw3", true},
-	{"line separator", "Line2x\u2028Sep5zQ", true},
-	{"invalid UTF-8", "Bad8Wz\xffUtf8Qx\xfeEnd", true},
-	{"control character", "Ctl4Qz\x01Mid7Wx", false},
+	{"non-ASCII letters", "Umlaut7ä8Wörter9Zq€Euro5x", true},
 	{"base64", "dGVzdC1zZWNyZXQ+/Zm9vYmFy/w+Kx7Lm==", true},
 	{"short pieces", `ab"cd\ef<gh>&ij/kl+mn`, true},
 }
