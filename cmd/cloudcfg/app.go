@@ -18,10 +18,11 @@ var version = ""
 // app holds what every command shares: the streams, the environment and
 // the configuration flags.
 type app struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	environ        []string
-	log            *slog.Logger
+	stdin   io.Reader
+	stdout  *outWriter // data; run reports its first failed write
+	stderr  io.Writer
+	environ []string
+	log     *slog.Logger
 
 	files   []string
 	envFile string
@@ -29,7 +30,7 @@ type app struct {
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: stderr,
+	return &app{stdin: stdin, stdout: &outWriter{w: stdout}, stderr: stderr,
 		environ: environ, log: slog.New(newLineHandler(stderr))}
 }
 
