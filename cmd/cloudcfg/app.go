@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cloudcfg/cloudcfg/config"
 	"github.com/cloudcfg/cloudcfg/loader"
@@ -24,9 +25,10 @@ type app struct {
 	environ []string
 	log     *slog.Logger
 
+	// The loading flags, which show, validate, check and token take.
 	files   []string
 	envFile string
-	root    *cobra.Command
+	flags   *pflag.FlagSet // of the command that runs
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
@@ -61,19 +63,27 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return err
 	})
-	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&a.files, "config", "c", nil,
+	root.AddCommand(a.loads(a.showCmd()), a.loads(a.validateCmd()),
+		a.envCmd(), a.schemaCmd(), a.loads(a.checkCmd()),
+		a.loads(a.tokenCmd()))
+	return root
+}
+
+// loads gives cmd, a command that loads the configuration, the loading
+// flags: -c, --env-file and a flag for each key. The commands that load
+// nothing do not take them, so that a flag given to one of those is a
+// usage error rather than ignored.
+func (a *app) loads(cmd *cobra.Command) *cobra.Command {
+	fs := cmd.Flags()
+	fs.StringArrayVarP(&a.files, "config", "c", nil,
 		"read configuration `FILE` (repeatable; later files win)")
-	pf.StringVar(&a.envFile, "env-file", "",
+	fs.StringVar(&a.envFile, "env-file", "",
 		"read variables from a dotenv `FILE`, below the real environment")
-	if err := loader.BindFlags(pf, &config.CloudClientConfig{}); err != nil {
+	if err := loader.BindFlags(fs, &config.CloudClientConfig{}); err != nil {
 		panic(err)
 	}
-	a.root = root
-
-	root.AddCommand(a.showCmd(), a.validateCmd(), a.envCmd(),
-		a.schemaCmd(), a.checkCmd(), a.tokenCmd())
-	return root
+	cmd.PreRun = func(*cobra.Command, []string) { a.flags = fs }
+	return cmd
 }
 
 // load resolves the configuration with the command's flags.
@@ -85,7 +95,7 @@ func (a *app) load(ctx context.Context) (*config.CloudClientConfig, *loader.Repo
 func (a *app) loadOptions() []loader.Option {
 	opts := []loader.Option{
 		loader.WithEnviron(a.environ),
-		loader.WithFlags(a.root.PersistentFlags()),
+		loader.WithFlags(a.flags),
 		loader.WithStdin(a.stdin),
 		loader.WithLogger(a.log),
 	}

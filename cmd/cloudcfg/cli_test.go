@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,4 +84,45 @@ func TestEnvListsEveryVariable(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "unset", state[config.ConfigVar])
+}
+
+// TestLoadingFlags checks that the commands that load take -c, --env-file
+// and a flag for each key, and list them in their help, and that the
+// commands that load nothing refuse them rather than ignore them.
+func TestLoadingFlags(t *testing.T) {
+	loads := map[string]bool{"show": true, "validate": true, "check": true,
+		"token": true, "env": false, "schema": false}
+	keys, err := loader.Describe(&config.CloudClientConfig{})
+	require.NoError(t, err)
+	flags := []string{"-c", "--config", "--env-file"}
+	for _, k := range keys {
+		flags = append(flags, k.Flag)
+	}
+	environ := []string{"HOME=" + t.TempDir()}
+
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+	for _, c := range a.rootCmd().Commands() {
+		name := c.Name()
+		if name == "help" || name == "completion" {
+			continue
+		}
+		load, ok := loads[name]
+		require.True(t, ok, "does %s load the configuration?", name)
+		t.Run(name, func(t *testing.T) {
+			help := runCLI(t, []string{name, "--help"}, environ, "")
+			require.Equal(t, 0, help.code, help.stderr)
+			for _, f := range flags {
+				listed := regexp.MustCompile(`\s` + f + `[ ,]`)
+				if load {
+					assert.Regexp(t, listed, help.stdout, "help lists %s", f)
+					continue
+				}
+				assert.NotRegexp(t, listed, help.stdout, "help lists %s", f)
+				r := runCLI(t, []string{name, f, "x.yaml"}, environ, "")
+				assert.Equal(t, 2, r.code, "%s %s: %s", name, f, r.stderr)
+				assert.Contains(t, r.stderr, "unknown")
+				assert.Empty(t, r.stdout)
+			}
+		})
+	}
 }
