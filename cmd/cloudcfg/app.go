@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"runtime/debug"
@@ -61,6 +62,12 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// pflag's wording quotes the second value, which is beside the
+		// point.
+		var rep *repeatedFlagError
+		if errors.As(err, &rep) {
+			return rep
+		}
 		return err
 	})
 	root.AddCommand(a.loads(a.showCmd()), a.loads(a.validateCmd()),
@@ -72,18 +79,48 @@ func (a *app) rootCmd() *cobra.Command {
 // loads gives cmd, a command that loads the configuration, the loading
 // flags: -c, --env-file and a flag for each key. The commands that load
 // nothing do not take them, so that a flag given to one of those is a
-// usage error rather than ignored.
+// usage error rather than ignored. Only -c may be repeated: the others
+// take one value, and a second is refused rather than let replace the
+// first.
 func (a *app) loads(cmd *cobra.Command) *cobra.Command {
-	fs := cmd.Flags()
-	fs.StringArrayVarP(&a.files, "config", "c", nil,
-		"read configuration `FILE` (repeatable; later files win)")
-	fs.StringVar(&a.envFile, "env-file", "",
+	lf := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+	lf.StringVar(&a.envFile, "env-file", "",
 		"read variables from a dotenv `FILE`, below the real environment")
-	if err := loader.BindFlags(fs, &config.CloudClientConfig{}); err != nil {
+	if err := loader.BindFlags(lf, &config.CloudClientConfig{}); err != nil {
 		panic(err)
 	}
+	lf.VisitAll(func(f *pflag.Flag) {
+		f.Value = &onceValue{Value: f.Value, name: f.Name}
+	})
+	lf.StringArrayVarP(&a.files, "config", "c", nil,
+		"read configuration `FILE` (repeatable; later files win)")
+
+	fs := cmd.Flags()
+	fs.AddFlagSet(lf)
 	cmd.PreRun = func(*cobra.Command, []string) { a.flags = fs }
 	return cmd
+}
+
+// onceValue is a flag value that may be set once.
+type onceValue struct {
+	pflag.Value
+	name string
+	set  bool
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return &repeatedFlagError{name: v.name}
+	}
+	v.set = true
+	return v.Value.Set(s)
+}
+
+// repeatedFlagError is a flag that takes one value given twice.
+type repeatedFlagError struct{ name string }
+
+func (e *repeatedFlagError) Error() string {
+	return "--" + e.name + " is given twice; it takes one value"
 }
 
 // load resolves the configuration with the command's flags.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,4 +126,37 @@ func TestLoadingFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRepeatedFlag checks that a loading flag that takes one value is
+// refused when given twice, rather than let the second replace the first,
+// and that -c may be repeated.
+func TestRepeatedFlag(t *testing.T) {
+	keys, err := loader.Describe(&config.CloudClientConfig{})
+	require.NoError(t, err)
+	flags := []string{"--env-file"}
+	for _, k := range keys {
+		flags = append(flags, k.Flag)
+	}
+	environ := []string{"HOME=" + t.TempDir()}
+	for _, f := range flags {
+		t.Run(f, func(t *testing.T) {
+			r := runCLI(t, []string{"validate", f + "=a", f, "b"}, environ,
+				"")
+			assert.Equal(t, 2, r.code, r.stderr)
+			assert.Equal(t, "cloudcfg: "+f+" is given twice; it takes one "+
+				"value\nRun 'cloudcfg --help' for usage.\n", r.stderr)
+		})
+	}
+
+	t.Run("-c", func(t *testing.T) {
+		dir := t.TempDir()
+		a := write(t, filepath.Join(dir, "a.yaml"), "timeout: 5s\n")
+		b := write(t, filepath.Join(dir, "b.yaml"), "bearer_token: tok\n")
+		r := runCLI(t, []string{"show", "-c", a, "--config", b},
+			environ, "")
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "file "+a+":1")
+		assert.Contains(t, r.stdout, "file "+b+":1")
+	})
 }
