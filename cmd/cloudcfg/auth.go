@@ -30,8 +30,10 @@ func (a *app) checkCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "ok: authenticated with %s\n",
 				methodName(r.Method))
-			fmt.Fprintf(a.stdout, "api_root:      %s\n", r.APIRoot)
-			fmt.Fprintf(a.stdout, "reply:         %s in %s\n", r.Status,
+			fmt.Fprintf(a.stdout, "api_root:      %s\n",
+				printable(r.APIRoot))
+			fmt.Fprintf(a.stdout, "reply:         %s in %s\n",
+				printable(r.Status),
 				r.Latency.Round(10*time.Microsecond))
 			if !r.TokenExpiry.IsZero() {
 				fmt.Fprintf(a.stdout, "token:         obtained in %s, "+

@@ -37,6 +37,10 @@ func TestLineHandler(t *testing.T) {
 			l.With("a", 1).WithGroup("g").Error("bad", "b", "", "c",
 				slog.GroupValue(slog.Bool("d", true)))
 		}, `cloudcfg: error: bad (a=1 g.b="" g.c.d=true)` + "\n"},
+		{"control characters", func(l *slog.Logger) {
+			l.Warn("X\x1b[2J is set", "file", "a\u202e.yaml", "k\a", "\t")
+		}, `cloudcfg: warning: X\x1b[2J is set (file="a\u202e.yaml" k\a="\t")` +
+			"\n"},
 		{"info", func(l *slog.Logger) { l.Info("note") }, "cloudcfg: note\n"},
 		{"debug is dropped", func(l *slog.Logger) { l.Debug("x") }, ""},
 	}

@@ -44,8 +44,8 @@ func (a *app) envCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "VARIABLE\tKEY\tSTATE\tNOTE")
 			for _, v := range vars {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, orDash(v.Key),
-					v.State, orDash(v.Note))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(v.Name),
+					orDash(v.Key), v.State, orDash(v.Note))
 			}
 			return tw.Flush()
 		},

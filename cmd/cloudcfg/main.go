@@ -46,7 +46,8 @@ func run(ctx context.Context, args []string, stdin io.Reader,
 	// A failed write is neither success nor a usage error, whatever the
 	// command made of it.
 	if werr := app.stdout.Err(); werr != nil {
-		fmt.Fprintf(stderr, "cloudcfg: write output: %v\n", werr)
+		fmt.Fprintf(stderr, "cloudcfg: write output: %s\n",
+			printable(werr.Error()))
 		return 1
 	}
 	if err == nil {
@@ -55,10 +56,11 @@ func run(ctx context.Context, args []string, stdin io.Reader,
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "cloudcfg: "+ee.msg)
+			fmt.Fprintln(stderr, "cloudcfg: "+printable(ee.msg))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "cloudcfg: %v\nRun 'cloudcfg --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "cloudcfg: %s\nRun 'cloudcfg --help' for usage.\n",
+		printable(err.Error()))
 	return 2
 }

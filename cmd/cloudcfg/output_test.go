@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,4 +105,115 @@ func TestWriteError(t *testing.T) {
 			})
 		}
 	}
+}
+
+func TestPrintable(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"plain text, with spaces", "plain text, with spaces"},
+		{`C:\cfg\app.yaml`, `C:\cfg\app.yaml`},
+		{"naïve 日本 ✓", "naïve 日本 ✓"},
+		{"\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
+		{"row\nfake\trow", `row\nfake\trow`},
+		{"\r\x00\x7f", `\r\x00\x7f`},
+		{"\u202egnp.exe", `\u202egnp.exe`},
+		{"nbsp\u00a0", `nbsp\u00a0`},
+		{"\x9b2J", `\x9b2J`}, // C1 CSI, and not UTF-8
+		{"\u009b2J", `\u009b2J`},
+		{"\xff\xfeok", `\xff\xfeok`},
+		{"\ufffd", "\ufffd"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, printable(tt.in), "printable(%q)", tt.in)
+	}
+}
+
+// assertPrintable fails t when out holds a rune that is not printable,
+// line ends aside.
+func assertPrintable(t *testing.T, what, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		assert.Equal(t, printable(line), line, "%s holds a line that is "+
+			"not printable", what)
+	}
+}
+
+// TestControlCharacters feeds control characters and escape sequences in
+// through a file's name, its keys and values, and the environment, and
+// checks that no text output carries them raw: they show escaped, and
+// add no line to a table. JSON and YAML are left to their encoders, which
+// escape the C0 controls.
+func TestControlCharacters(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	const esc = "\x1b]0;pwned\x07\x1b[2J"
+	cfg := write(t, filepath.Join(dir, "c"+esc+".yaml"),
+		`ca_file: "/ca\e[31m\u202e\nclient_secret  [REDACTED]  x"`+"\n"+
+			`"client_i\e[1md": x`+"\n"+
+			`api_root: "https://airbyte.example.com/\x9b2J"`+"\n")
+	environ := []string{"HOME=" + dir,
+		"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt",
+		"AIRBYTE_CLOUD_C" + esc + "=1"}
+	warning := `AIRBYTE_CLOUD_C\x1b]0;pwned\a\x1b[2J is set but not read`
+
+	for _, cmd := range []string{"show", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			r := runCLI(t, []string{cmd, "-c", cfg}, environ, "")
+			assertPrintable(t, "stdout", r.stdout)
+			assertPrintable(t, "stderr", r.stderr)
+			assert.Equal(t, 1, r.code, r.stderr)
+			assert.Contains(t, r.stderr, `c\x1b]0;pwned\a\x1b[2J.yaml:2`,
+				"the file")
+			assert.Contains(t, r.stderr, `client_i\x1b[1md`, "the key")
+			assert.Contains(t, r.stderr, warning, "the variable")
+			assert.NotContains(t, r.stdout+r.stderr, "SeKrEt")
+			if cmd == "show" {
+				assert.Contains(t, r.stdout, `/ca\x1b[31m\u202e\nclient_`)
+				assert.Contains(t, r.stdout, `example.com/\u009b2J`)
+				assert.Equal(t, 9, strings.Count(r.stdout, "\n"),
+					"a header and a line a key:\n%s", r.stdout)
+			}
+		})
+	}
+
+	t.Run("env", func(t *testing.T) {
+		r := runCLI(t, []string{"env"}, environ, "")
+		require.Equal(t, 0, r.code, r.stderr)
+		assertPrintable(t, "stdout", r.stdout)
+		assertPrintable(t, "stderr", r.stderr)
+	})
+
+	for _, format := range []string{"json", "yaml"} {
+		t.Run("show_"+format, func(t *testing.T) {
+			r := runCLI(t, []string{"show", "-o", format, "-c", cfg},
+				environ, "")
+			assert.Equal(t, 1, r.code, r.stderr)
+			assertPrintable(t, "stderr", r.stderr)
+			assert.NotContains(t, r.stdout, "\x1b")
+			assert.NotContains(t, r.stdout, "\x07")
+			assert.NotContains(t, r.stdout, "\r")
+		})
+	}
+}
+
+// TestControlCharactersFromServer checks that what an API server says,
+// in a status line or a body quoted in an error, reaches the terminal
+// escaped.
+func TestControlCharactersFromServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, "\x1b]0;pwned\x07\x1b[2Jbad gateway\nok: fine")
+		}))
+	defer srv.Close()
+	environ := []string{"HOME=" + t.TempDir(),
+		"AIRBYTE_CLOUD_API_URL=" + srv.URL + "/v1",
+		"AIRBYTE_CLOUD_BEARER_TOKEN=tok",
+		"AIRBYTE_CLOUD_TIMEOUT=5s"}
+
+	r := runCLI(t, []string{"check"}, environ, "")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assertPrintable(t, "stdout", r.stdout)
+	assertPrintable(t, "stderr", r.stderr)
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), r.stderr)
 }

@@ -88,7 +88,7 @@ func (a *app) writeChange(format string, keys []string, r *loader.Report) {
 	}
 	if err := a.writeShow(format, r, nil); err != nil &&
 		a.stdout.Err() == nil {
-		fmt.Fprintf(a.stderr, "cloudcfg: %v\n", err)
+		fmt.Fprintf(a.stderr, "cloudcfg: %s\n", printable(err.Error()))
 	}
 }
 
@@ -101,5 +101,5 @@ func (a *app) writeRejected(err error) {
 			"configuration", ve)
 		return
 	}
-	fmt.Fprintf(a.stderr, "cloudcfg: %v\n", err)
+	fmt.Fprintf(a.stderr, "cloudcfg: %s\n", printable(err.Error()))
 }
