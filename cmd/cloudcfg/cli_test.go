@@ -164,3 +164,80 @@ func TestRepeatedFlag(t *testing.T) {
 		assert.Contains(t, r.stdout, "file "+b+":1")
 	})
 }
+
+// TestEnvUnread checks that env lists the AIRBYTE_CLOUD_ variables that
+// are present but not read, with the nearest name read, and no value.
+func TestEnvUnread(t *testing.T) {
+	environ := []string{
+		"AIRBYTE_CLOUD_CLEINT_SECRET=sec-SeKrEt",
+		"AIRBYTE_CLOUD_CLIENT_ID_FLIE=id-SeKrEt",
+		"AIRBYTE_CLOUD_TIMOUT=",
+		"AIRBYTE_CLOUD_WORKSPACE_ID=ws-SeKrEt",
+		"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt",
+		"AIRBYTE_BEARER_TOKN=tok-SeKrEt",
+		"OTHER_CLOUD_TIMEOUT=5s",
+	}
+	want := []envVar{
+		{Name: "AIRBYTE_CLOUD_CLEINT_SECRET", State: "set",
+			Nearest: "AIRBYTE_CLOUD_CLIENT_SECRET"},
+		{Name: "AIRBYTE_CLOUD_CLIENT_ID_FLIE", State: "set",
+			Nearest: "AIRBYTE_CLOUD_CLIENT_ID_FILE"},
+		{Name: "AIRBYTE_CLOUD_TIMOUT", State: "empty",
+			Nearest: "AIRBYTE_CLOUD_TIMEOUT"},
+		{Name: "AIRBYTE_CLOUD_WORKSPACE_ID", State: "set"},
+	}
+	for i := range want {
+		want[i].Unread, want[i].Note = true, "not read by cloudcfg"
+	}
+
+	r := runCLI(t, []string{"env", "-o", "json"}, environ, "")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "SeKrEt")
+	var vars []envVar
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &vars))
+	var unread []envVar
+	for _, v := range vars {
+		if v.Unread {
+			unread = append(unread, v)
+		}
+	}
+	assert.Equal(t, want, unread)
+
+	r = runCLI(t, []string{"env"}, environ, "")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "SeKrEt")
+	_, after, ok := strings.Cut(r.stdout, "\nset here but not read by "+
+		"cloudcfg:\n")
+	require.True(t, ok, r.stdout)
+	lines := strings.Split(strings.TrimSuffix(after, "\n"), "\n")
+	require.Len(t, lines, len(want)+1, after)
+	for i, w := range want {
+		assert.Equal(t, []string{w.Name, w.State, orDash(w.Nearest)},
+			strings.Fields(lines[i+1]))
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"abc", "", 3},
+		{"", "abc", 3},
+		{"TIMEOUT", "TIMEOUT", 0},
+		{"TIMOUT", "TIMEOUT", 1},
+		{"CLEINT", "CLIENT", 1},
+		{"SECRET", "SECERT", 1},
+		{"kitten", "sitting", 3},
+		{"ab", "ba", 1},
+		{"ca", "abc", 3},
+		{"日本語", "日本", 1},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, editDistance(tt.a, tt.b),
+			"editDistance(%q, %q)", tt.a, tt.b)
+		assert.Equal(t, tt.want, editDistance(tt.b, tt.a),
+			"editDistance(%q, %q)", tt.b, tt.a)
+	}
+}
