@@ -133,7 +133,7 @@ func (a *app) loadOptions() []loader.Option {
 	opts := []loader.Option{
 		loader.WithEnviron(a.environ),
 		loader.WithFlags(a.flags),
-		loader.WithStdin(a.stdin),
+		loader.WithStdin(a.secretStdin()),
 		loader.WithLogger(a.log),
 	}
 	if len(a.files) > 0 {
