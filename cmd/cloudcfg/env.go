@@ -160,9 +160,9 @@ func (a *app) envVars() ([]envVar, error) {
 	return append(vars, unread...), nil
 }
 
-// nearestName returns the name of names closest to name, when it is close
-// enough to be a misspelling of it: at most two edits, or a quarter of
-// its length for a long name.
+// nearestName returns the one of names closest to name, when name is
+// close enough to be a misspelling of it: at most two edits away, or a
+// quarter of its length for a long one. It returns "" when none is.
 func nearestName(name string, names []string) string {
 	best, bestD := "", 0
 	for _, n := range names {
