@@ -46,9 +46,14 @@ fuzz:
 		done; \
 	done
 
-## cases: the CLI cases beside the checkout, when they are there.
-cases: build
-	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run
+## cases: the CLI cases beside the checkout, when they are there; a
+## fresh clone has none, and skips them.
+CASES := ../shared/cases/run
+cases:
+	@if [ ! -f $(CASES) ]; then \
+		echo "cases: skipped: $(CASES) not found"; exit 0; fi; \
+	$(MAKE) --no-print-directory build && \
+	CLOUDCFG=$(CURDIR)/$(BIN) bash $(CASES)
 
 ## generate: rewrite docs/configuration.md and the CLI's golden files.
 generate:

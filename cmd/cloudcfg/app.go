@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/cloudcfg/cloudcfg/config"
 	"github.com/cloudcfg/cloudcfg/loader"
@@ -18,18 +20,20 @@ var version = ""
 // app holds what every command shares: the streams, the environment and
 // the configuration flags.
 type app struct {
-	stdin          io.Reader
-	stdout, stderr io.Writer
-	environ        []string
-	log            *slog.Logger
+	stdin   io.Reader
+	stdout  *outWriter // data; run reports its first failed write
+	stderr  io.Writer
+	environ []string
+	log     *slog.Logger
 
+	// The loading flags, which show, validate, check and token take.
 	files   []string
 	envFile string
-	root    *cobra.Command
+	flags   *pflag.FlagSet // of the command that runs
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer, environ []string) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: stderr,
+	return &app{stdin: stdin, stdout: &outWriter{w: stdout}, stderr: stderr,
 		environ: environ, log: slog.New(newLineHandler(stderr))}
 }
 
@@ -58,21 +62,65 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		// pflag's wording quotes the second value, which is beside the
+		// point.
+		var rep *repeatedFlagError
+		if errors.As(err, &rep) {
+			return rep
+		}
 		return err
 	})
-	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&a.files, "config", "c", nil,
-		"read configuration `FILE` (repeatable; later files win)")
-	pf.StringVar(&a.envFile, "env-file", "",
+	root.AddCommand(a.loads(a.showCmd()), a.loads(a.validateCmd()),
+		a.envCmd(), a.schemaCmd(), a.loads(a.checkCmd()),
+		a.loads(a.tokenCmd()))
+	return root
+}
+
+// loads gives cmd, a command that loads the configuration, the loading
+// flags: -c, --env-file and a flag for each key. The commands that load
+// nothing do not take them, so that a flag given to one of those is a
+// usage error rather than ignored. Only -c may be repeated: the others
+// take one value, and a second is refused rather than let replace the
+// first.
+func (a *app) loads(cmd *cobra.Command) *cobra.Command {
+	lf := pflag.NewFlagSet(cmd.Name(), pflag.ContinueOnError)
+	lf.StringVar(&a.envFile, "env-file", "",
 		"read variables from a dotenv `FILE`, below the real environment")
-	if err := loader.BindFlags(pf, &config.CloudClientConfig{}); err != nil {
+	if err := loader.BindFlags(lf, &config.CloudClientConfig{}); err != nil {
 		panic(err)
 	}
-	a.root = root
+	lf.VisitAll(func(f *pflag.Flag) {
+		f.Value = &onceValue{Value: f.Value, name: f.Name}
+	})
+	lf.StringArrayVarP(&a.files, "config", "c", nil,
+		"read configuration `FILE` (repeatable; later files win)")
 
-	root.AddCommand(a.showCmd(), a.validateCmd(), a.envCmd(),
-		a.schemaCmd(), a.checkCmd(), a.tokenCmd())
-	return root
+	fs := cmd.Flags()
+	fs.AddFlagSet(lf)
+	cmd.PreRun = func(*cobra.Command, []string) { a.flags = fs }
+	return cmd
+}
+
+// onceValue is a flag value that may be set once.
+type onceValue struct {
+	pflag.Value
+	name string
+	set  bool
+}
+
+func (v *onceValue) Set(s string) error {
+	if v.set {
+		return &repeatedFlagError{name: v.name}
+	}
+	v.set = true
+	return v.Value.Set(s)
+}
+
+// repeatedFlagError is a flag that takes one value given twice.
+type repeatedFlagError struct{ name string }
+
+func (e *repeatedFlagError) Error() string {
+	return "--" + e.name + " is given twice; it takes one value"
 }
 
 // load resolves the configuration with the command's flags.
@@ -84,8 +132,8 @@ func (a *app) load(ctx context.Context) (*config.CloudClientConfig, *loader.Repo
 func (a *app) loadOptions() []loader.Option {
 	opts := []loader.Option{
 		loader.WithEnviron(a.environ),
-		loader.WithFlags(a.root.PersistentFlags()),
-		loader.WithStdin(a.stdin),
+		loader.WithFlags(a.flags),
+		loader.WithStdin(a.secretStdin()),
 		loader.WithLogger(a.log),
 	}
 	if len(a.files) > 0 {

@@ -30,8 +30,10 @@ func (a *app) checkCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "ok: authenticated with %s\n",
 				methodName(r.Method))
-			fmt.Fprintf(a.stdout, "api_root:      %s\n", r.APIRoot)
-			fmt.Fprintf(a.stdout, "reply:         %s in %s\n", r.Status,
+			fmt.Fprintf(a.stdout, "api_root:      %s\n",
+				printable(r.APIRoot))
+			fmt.Fprintf(a.stdout, "reply:         %s in %s\n",
+				printable(r.Status),
 				r.Latency.Round(10*time.Microsecond))
 			if !r.TokenExpiry.IsZero() {
 				fmt.Fprintf(a.stdout, "token:         obtained in %s, "+
@@ -58,8 +60,12 @@ func (a *app) tokenCmd() *cobra.Command {
 		Short: "Print an access token on stdout, for piping into curl",
 		Long: "token prints an access token alone on stdout: the bearer\n" +
 			"token, or one obtained with the client credentials. It is the\n" +
-			"one command whose job is to print a secret; use it as\n" +
-			"  curl -H \"Authorization: Bearer $(cloudcfg token)\" ...",
+			"one command whose job is to print a secret. Pipe it in where\n" +
+			"it is needed, and keep it off command lines, which every user\n" +
+			"of the machine can read in the process list. curl 7.55 and\n" +
+			"later read headers from standard input with -H @-:\n\n" +
+			"  cloudcfg token | sed 's/^/Authorization: Bearer /' |\n" +
+			"    curl -H @- \"$API_ROOT/workspaces\"",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, _, err := a.load(cmd.Context())

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -34,6 +37,10 @@ func TestLineHandler(t *testing.T) {
 			l.With("a", 1).WithGroup("g").Error("bad", "b", "", "c",
 				slog.GroupValue(slog.Bool("d", true)))
 		}, `cloudcfg: error: bad (a=1 g.b="" g.c.d=true)` + "\n"},
+		{"control characters", func(l *slog.Logger) {
+			l.Warn("X\x1b[2J is set", "file", "a\u202e.yaml", "k\a", "\t")
+		}, `cloudcfg: warning: X\x1b[2J is set (file="a\u202e.yaml" k\a="\t")` +
+			"\n"},
 		{"info", func(l *slog.Logger) { l.Info("note") }, "cloudcfg: note\n"},
 		{"debug is dropped", func(l *slog.Logger) { l.Debug("x") }, ""},
 	}
@@ -82,4 +89,155 @@ func TestEnvListsEveryVariable(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "unset", state[config.ConfigVar])
+}
+
+// TestLoadingFlags checks that the commands that load take -c, --env-file
+// and a flag for each key, and list them in their help, and that the
+// commands that load nothing refuse them rather than ignore them.
+func TestLoadingFlags(t *testing.T) {
+	loads := map[string]bool{"show": true, "validate": true, "check": true,
+		"token": true, "env": false, "schema": false}
+	keys, err := loader.Describe(&config.CloudClientConfig{})
+	require.NoError(t, err)
+	flags := []string{"-c", "--config", "--env-file"}
+	for _, k := range keys {
+		flags = append(flags, k.Flag)
+	}
+	environ := []string{"HOME=" + t.TempDir()}
+
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, nil)
+	for _, c := range a.rootCmd().Commands() {
+		name := c.Name()
+		if name == "help" || name == "completion" {
+			continue
+		}
+		load, ok := loads[name]
+		require.True(t, ok, "does %s load the configuration?", name)
+		t.Run(name, func(t *testing.T) {
+			help := runCLI(t, []string{name, "--help"}, environ, "")
+			require.Equal(t, 0, help.code, help.stderr)
+			for _, f := range flags {
+				listed := regexp.MustCompile(`\s` + f + `[ ,]`)
+				if load {
+					assert.Regexp(t, listed, help.stdout, "help lists %s", f)
+					continue
+				}
+				assert.NotRegexp(t, listed, help.stdout, "help lists %s", f)
+				r := runCLI(t, []string{name, f, "x.yaml"}, environ, "")
+				assert.Equal(t, 2, r.code, "%s %s: %s", name, f, r.stderr)
+				assert.Contains(t, r.stderr, "unknown")
+				assert.Empty(t, r.stdout)
+			}
+		})
+	}
+}
+
+// TestRepeatedFlag checks that a loading flag that takes one value is
+// refused when given twice, rather than let the second replace the first,
+// and that -c may be repeated.
+func TestRepeatedFlag(t *testing.T) {
+	keys, err := loader.Describe(&config.CloudClientConfig{})
+	require.NoError(t, err)
+	flags := []string{"--env-file"}
+	for _, k := range keys {
+		flags = append(flags, k.Flag)
+	}
+	environ := []string{"HOME=" + t.TempDir()}
+	for _, f := range flags {
+		t.Run(f, func(t *testing.T) {
+			r := runCLI(t, []string{"validate", f + "=a", f, "b"}, environ,
+				"")
+			assert.Equal(t, 2, r.code, r.stderr)
+			assert.Equal(t, "cloudcfg: "+f+" is given twice; it takes one "+
+				"value\nRun 'cloudcfg --help' for usage.\n", r.stderr)
+		})
+	}
+
+	t.Run("-c", func(t *testing.T) {
+		dir := t.TempDir()
+		a := write(t, filepath.Join(dir, "a.yaml"), "timeout: 5s\n")
+		b := write(t, filepath.Join(dir, "b.yaml"), "bearer_token: tok\n")
+		r := runCLI(t, []string{"show", "-c", a, "--config", b},
+			environ, "")
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Contains(t, r.stdout, "file "+a+":1")
+		assert.Contains(t, r.stdout, "file "+b+":1")
+	})
+}
+
+// TestEnvUnread checks that env lists the AIRBYTE_CLOUD_ variables that
+// are present but not read, with the nearest name read, and no value.
+func TestEnvUnread(t *testing.T) {
+	environ := []string{
+		"AIRBYTE_CLOUD_CLEINT_SECRET=sec-SeKrEt",
+		"AIRBYTE_CLOUD_CLIENT_ID_FLIE=id-SeKrEt",
+		"AIRBYTE_CLOUD_TIMOUT=",
+		"AIRBYTE_CLOUD_WORKSPACE_ID=ws-SeKrEt",
+		"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt",
+		"AIRBYTE_BEARER_TOKN=tok-SeKrEt",
+		"OTHER_CLOUD_TIMEOUT=5s",
+	}
+	want := []envVar{
+		{Name: "AIRBYTE_CLOUD_CLEINT_SECRET", State: "set",
+			Nearest: "AIRBYTE_CLOUD_CLIENT_SECRET"},
+		{Name: "AIRBYTE_CLOUD_CLIENT_ID_FLIE", State: "set",
+			Nearest: "AIRBYTE_CLOUD_CLIENT_ID_FILE"},
+		{Name: "AIRBYTE_CLOUD_TIMOUT", State: "empty",
+			Nearest: "AIRBYTE_CLOUD_TIMEOUT"},
+		{Name: "AIRBYTE_CLOUD_WORKSPACE_ID", State: "set"},
+	}
+	for i := range want {
+		want[i].Unread, want[i].Note = true, "not read by cloudcfg"
+	}
+
+	r := runCLI(t, []string{"env", "-o", "json"}, environ, "")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "SeKrEt")
+	var vars []envVar
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &vars))
+	var unread []envVar
+	for _, v := range vars {
+		if v.Unread {
+			unread = append(unread, v)
+		}
+	}
+	assert.Equal(t, want, unread)
+
+	r = runCLI(t, []string{"env"}, environ, "")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.NotContains(t, r.stdout, "SeKrEt")
+	_, after, ok := strings.Cut(r.stdout, "\nset here but not read by "+
+		"cloudcfg:\n")
+	require.True(t, ok, r.stdout)
+	lines := strings.Split(strings.TrimSuffix(after, "\n"), "\n")
+	require.Len(t, lines, len(want)+1, after)
+	for i, w := range want {
+		assert.Equal(t, []string{w.Name, w.State, orDash(w.Nearest)},
+			strings.Fields(lines[i+1]))
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0},
+		{"abc", "", 3},
+		{"", "abc", 3},
+		{"TIMEOUT", "TIMEOUT", 0},
+		{"TIMOUT", "TIMEOUT", 1},
+		{"CLEINT", "CLIENT", 1},
+		{"SECRET", "SECERT", 1},
+		{"kitten", "sitting", 3},
+		{"ab", "ba", 1},
+		{"ca", "abc", 3},
+		{"日本語", "日本", 1},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, editDistance(tt.a, tt.b),
+			"editDistance(%q, %q)", tt.a, tt.b)
+		assert.Equal(t, tt.want, editDistance(tt.b, tt.a),
+			"editDistance(%q, %q)", tt.b, tt.a)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -11,13 +12,23 @@ import (
 	"github.com/cloudcfg/cloudcfg/loader"
 )
 
-// envVar is one variable the loader reads, as env prints it.
+// envVar is one variable the loader reads, or one it does not read that
+// looks like one of its own, as env prints it.
 type envVar struct {
 	Name  string `json:"name"`
 	Key   string `json:"key,omitempty"`
 	State string `json:"state"` // "set", "empty" or "unset"
 	Note  string `json:"note,omitempty"`
+	// Unread marks a variable of the AIRBYTE_CLOUD_ family that is
+	// present but that cloudcfg does not read; Nearest is the name it
+	// reads that is closest, when one is close.
+	Unread  bool   `json:"unread,omitempty"`
+	Nearest string `json:"nearest,omitempty"`
 }
+
+// unreadPrefix is the prefix of the variables that env lists when they
+// are present but not read, as the loader warns of them.
+const unreadPrefix = "AIRBYTE_CLOUD_"
 
 func (a *app) envCmd() *cobra.Command {
 	var output string
@@ -28,7 +39,10 @@ func (a *app) envCmd() *cobra.Command {
 			"for each key, its aliases (lower priority), the _FILE form of\n" +
 			"each secret, and those that choose the configuration files.\n" +
 			"Each is set, empty (which counts as unset) or unset here.\n" +
-			"Values are never printed.",
+			"Then it lists the " + unreadPrefix + " variables present here\n" +
+			"that cloudcfg does not read, with the nearest name it reads:\n" +
+			"a misspelt name is otherwise easy to miss. Values are never\n" +
+			"printed.",
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if err := checkFormat(output, "text", "json"); err != nil {
@@ -41,21 +55,44 @@ func (a *app) envCmd() *cobra.Command {
 			if output == "json" {
 				return writeData(a.stdout, "json", vars)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "VARIABLE\tKEY\tSTATE\tNOTE")
-			for _, v := range vars {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, orDash(v.Key),
-					v.State, orDash(v.Note))
-			}
-			return tw.Flush()
+			return a.writeEnv(vars)
 		},
 	}
 	outputFlag(cmd, &output, "text or json")
 	return cmd
 }
 
+// writeEnv prints vars as two tables: the variables read, then those
+// not read.
+func (a *app) writeEnv(vars []envVar) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tKEY\tSTATE\tNOTE")
+	var unread []envVar
+	for _, v := range vars {
+		if v.Unread {
+			unread = append(unread, v)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, orDash(v.Key),
+			v.State, orDash(v.Note))
+	}
+	if err := tw.Flush(); err != nil || len(unread) == 0 {
+		return err
+	}
+
+	fmt.Fprintln(a.stdout, "\nset here but not read by cloudcfg:")
+	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIABLE\tSTATE\tNEAREST NAME READ")
+	for _, v := range unread {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(v.Name), v.State,
+			orDash(v.Nearest))
+	}
+	return tw.Flush()
+}
+
 // envVars lists every variable the loader reads and whether it is set,
-// empty or unset in the app's environment.
+// empty or unset in the app's environment, then the variables present
+// that have the loader's prefix but that it does not read.
 func (a *app) envVars() ([]envVar, error) {
 	keys, err := loader.Describe(&config.CloudClientConfig{})
 	if err != nil {
@@ -99,5 +136,68 @@ func (a *app) envVars() ([]envVar, error) {
 	add("XDG_CONFIG_HOME", "", "holds cloudcfg/config.yaml, when no "+
 		"file is named")
 	add("HOME", "", "~/.config stands in for an unset XDG_CONFIG_HOME")
-	return vars, nil
+
+	var keyVars []string // the names a misspelt one may stand for
+	known := map[string]bool{}
+	for _, v := range vars {
+		known[v.Name] = true
+		if v.Key != "" {
+			keyVars = append(keyVars, v.Name)
+		}
+	}
+	var unread []envVar
+	for name := range set {
+		if known[name] || !strings.HasPrefix(name, unreadPrefix) {
+			continue
+		}
+		unread = append(unread, envVar{Name: name, State: state(name),
+			Note: "not read by cloudcfg", Unread: true,
+			Nearest: nearestName(name, keyVars)})
+	}
+	slices.SortFunc(unread, func(x, y envVar) int {
+		return strings.Compare(x.Name, y.Name)
+	})
+	return append(vars, unread...), nil
+}
+
+// nearestName returns the one of names closest to name, when name is
+// close enough to be a misspelling of it: at most two edits away, or a
+// quarter of its length for a long one. It returns "" when none is.
+func nearestName(name string, names []string) string {
+	best, bestD := "", 0
+	for _, n := range names {
+		d := editDistance(name, n)
+		if d <= max(2, len(n)/4) && (best == "" || d < bestD) {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance counts the runes to insert, delete or replace, and the
+// neighbours to swap, to turn a into b.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	// prev2, prev and cur are rows i-2, i-1 and i of the table.
+	prev2 := make([]int, len(y)+1)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			sub := prev[j-1]
+			if x[i-1] != y[j-1] {
+				sub++
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
 }

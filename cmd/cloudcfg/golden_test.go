@@ -88,6 +88,11 @@ var goldenCases = []goldenCase{
 		"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt-env",
 		"AIRBYTE_CLOUD_CLIENT_ID=",
 		"CLOUDCFG_CONFIG=creds.good.yaml"}},
+	{name: "env-unread", args: []string{"env"}, environ: []string{
+		"AIRBYTE_CLOUD_CLIENT_SECRT=sec-SeKrEt-env",
+		"AIRBYTE_CLOUD_BEARER_TOKN=",
+		"AIRBYTE_CLOUD_WORKSPACE_ID=ws-SeKrEt",
+		"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt-env"}},
 	{name: "env-json", args: []string{"env", "-o", "json"}, format: "json",
 		environ: []string{"AIRBYTE_CLOUD_BEARER_TOKEN_FILE=token.txt"}},
 	{name: "schema", args: []string{"schema"}, format: "json"},

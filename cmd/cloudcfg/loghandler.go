@@ -40,7 +40,7 @@ func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
 	case r.Level >= slog.LevelWarn:
 		b.WriteString("warning: ")
 	}
-	b.WriteString(r.Message)
+	b.WriteString(printable(r.Message))
 
 	var kvs []string
 	for _, a := range h.attrs {
@@ -78,12 +78,13 @@ func appendAttr(kvs []string, prefix string, a slog.Attr) []string {
 	if a.Key == "" {
 		return kvs
 	}
-	return append(kvs, prefix+a.Key+"="+quoteIfNeeded(v.String()))
+	return append(kvs, printable(prefix+a.Key)+"="+quoteIfNeeded(v.String()))
 }
 
+// quoteIfNeeded quotes s, escaping what is not printable, when it is
+// empty or holds a character that would make the line ambiguous.
 func quoteIfNeeded(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\n\"=()") ||
-		!strconv.CanBackquote(s) {
+	if s == "" || strings.ContainsAny(s, " \"=()") || printable(s) != s {
 		return strconv.Quote(s)
 	}
 	return s

@@ -1,8 +1,8 @@
 // Command cloudcfg loads, validates and shows the client configuration of
 // the Airbyte API, and authenticates with it.
 //
-// Exit codes: 0 fine, 1 the configuration is invalid or authentication
-// failed, 2 usage error.
+// Exit codes: 0 fine, 1 the configuration is invalid, authentication
+// failed or the output could not be written, 2 usage error.
 package main
 
 import (
@@ -42,16 +42,25 @@ func run(ctx context.Context, args []string, stdin io.Reader,
 	root := app.rootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+
+	// A failed write is neither success nor a usage error, whatever the
+	// command made of it.
+	if werr := app.stdout.Err(); werr != nil {
+		fmt.Fprintf(stderr, "cloudcfg: write output: %s\n",
+			printable(werr.Error()))
+		return 1
+	}
 	if err == nil {
 		return 0
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "cloudcfg: "+ee.msg)
+			fmt.Fprintln(stderr, "cloudcfg: "+printable(ee.msg))
 		}
 		return ee.code
 	}
-	fmt.Fprintf(stderr, "cloudcfg: %v\nRun 'cloudcfg --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "cloudcfg: %s\nRun 'cloudcfg --help' for usage.\n",
+		printable(err.Error()))
 	return 2
 }

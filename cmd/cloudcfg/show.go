@@ -143,8 +143,9 @@ func (a *app) writeShow(format string, r *loader.Report, err error) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE")
 	for _, e := range r.Values {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Key, orDash(e.Value),
-			orDash(sourceText(e.Source)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(e.Key),
+			orDash(printable(e.Value)),
+			orDash(printable(sourceText(e.Source))))
 	}
 	if err := tw.Flush(); err != nil || len(r.Shadowed) == 0 {
 		return err
@@ -154,8 +155,9 @@ func (a *app) writeShow(format string, r *loader.Report, err error) error {
 	tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVALUE\tSOURCE\tSHADOWED BY")
 	for _, sh := range r.Shadowed {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sh.Key, orDash(sh.Value),
-			sh.Source, sh.By)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(sh.Key),
+			orDash(printable(sh.Value)), printable(sh.Source.String()),
+			printable(sh.By.String()))
 	}
 	return tw.Flush()
 }
@@ -196,16 +198,16 @@ func (a *app) reportErr(err error) error {
 }
 
 // writeProblems prints "cloudcfg: what (N problems):" on stderr, then a
-// problem a line.
+// problem a line, and its fix on the next.
 func (a *app) writeProblems(what string, ve *loader.ValidationError) {
 	fmt.Fprintf(a.stderr, "cloudcfg: %s (%d problem%s):\n", what,
 		len(ve.Problems), plural(len(ve.Problems)))
 	for _, p := range ve.Problems {
 		fix := p.Fix
 		p.Fix = ""
-		fmt.Fprintln(a.stderr, "  "+p.String())
+		fmt.Fprintln(a.stderr, "  "+printable(p.String()))
 		if fix != "" {
-			fmt.Fprintln(a.stderr, "    fix: "+fix)
+			fmt.Fprintln(a.stderr, "    fix: "+printable(fix))
 		}
 	}
 }

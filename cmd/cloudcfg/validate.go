@@ -61,7 +61,8 @@ func (a *app) validateCmd() *cobra.Command {
 			if c.UsesBearerToken() {
 				method = "bearer token"
 			}
-			fmt.Fprintf(a.stdout, "ok: %s, api_root %s\n", method, c.APIRoot)
+			fmt.Fprintf(a.stdout, "ok: %s, api_root %s\n", method,
+				printable(c.APIRoot))
 			return nil
 		},
 	}

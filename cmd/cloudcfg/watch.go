@@ -13,9 +13,12 @@ import (
 
 // watchShow prints the configuration as show does, then again after each
 // change to a file it came from, with the keys that changed, until ctx
-// ends. Rejected reloads are reported on stderr and change nothing. An
-// invalid first configuration is shown with its errors, as show does.
+// ends or a write to stdout fails. Rejected reloads are reported on
+// stderr and change nothing. An invalid first configuration is shown with
+// its errors, as show does.
 func (a *app) watchShow(ctx context.Context, format string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var mu sync.Mutex // one writer at a time on stdout and stderr
 	opts := append(a.loadOptions(), loader.WithReloadError(func(err error) {
 		mu.Lock()
@@ -53,16 +56,19 @@ func (a *app) watchShow(ctx context.Context, format string) error {
 		}
 		a.writeChange(format, new.Changed(old), new.Report)
 		shown = new
+		if a.stdout.Err() != nil {
+			cancel() // nothing more can be shown; run reports why
+		}
 	})
 	err = a.writeShow(format, shown.Report, nil)
 	mu.Unlock()
 	if err != nil {
-		return err
+		cancel()
 	}
 
 	<-ctx.Done()
 	<-live.Done()
-	return nil
+	return err
 }
 
 // writeChange prints a reloaded configuration: for text, a line naming
@@ -80,8 +86,9 @@ func (a *app) writeChange(format string, keys []string, r *loader.Report) {
 				strings.Join(keys, ", "))
 		}
 	}
-	if err := a.writeShow(format, r, nil); err != nil {
-		fmt.Fprintf(a.stderr, "cloudcfg: %v\n", err)
+	if err := a.writeShow(format, r, nil); err != nil &&
+		a.stdout.Err() == nil {
+		fmt.Fprintf(a.stderr, "cloudcfg: %s\n", printable(err.Error()))
 	}
 }
 
@@ -94,5 +101,5 @@ func (a *app) writeRejected(err error) {
 			"configuration", ve)
 		return
 	}
-	fmt.Fprintf(a.stderr, "cloudcfg: %v\n", err)
+	fmt.Fprintf(a.stderr, "cloudcfg: %s\n", printable(err.Error()))
 }

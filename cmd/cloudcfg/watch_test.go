@@ -120,3 +120,23 @@ func TestShowWatchInvalidAtStart(t *testing.T) {
 	assert.Contains(t, stderr.String(), "the configuration is invalid")
 	assert.NotContains(t, stdout.String()+stderr.String(), "SeKrEt")
 }
+
+// TestShowWatchWriteError checks that show --watch stops when stdout
+// fails, rather than watching on with nowhere to print.
+func TestShowWatchWriteError(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	path := filepath.Join(t.TempDir(), "cloudcfg.yaml")
+	require.NoError(t, os.WriteFile(path,
+		[]byte("bearer_token: tok-SeKrEt\n"), 0o600))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stderr lockedBuffer
+	code := run(ctx, []string{"show", "--watch", "-c", path},
+		strings.NewReader(""), &fullWriter{}, &stderr, nil)
+
+	require.NoError(t, ctx.Err(), "show --watch ran on after stdout failed")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "cloudcfg: write output: "+errDiskFull.Error()+"\n",
+		stderr.String())
+}
