@@ -27,7 +27,13 @@ type origin struct {
 // newBinding checks cfg and derives the URLs and, for the bearer method,
 // the token.
 func newBinding(cfg *config.CloudClientConfig) (*binding, error) {
-	if err := cfg.Validate(); err != nil {
+	// A struct literal may leave Timeout zero, which the client reads as
+	// the default; Load and New never give zero.
+	checked := *cfg
+	if checked.Timeout == 0 {
+		checked.Timeout = defaultTimeout
+	}
+	if err := checked.Validate(); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	root := strings.TrimRight(cfg.APIRoot, "/")

@@ -50,9 +50,10 @@ type CloudClientConfig struct {
 	// installs behind an internal certificate authority.
 	CAFile string `yaml:"ca_file" env:"AIRBYTE_CLOUD_CA_FILE" doc:"PEM file of extra root certificates; system roots when unset."`
 
-	// Timeout bounds each HTTP request of the authenticated client; zero
-	// means the default, 30 seconds.
-	Timeout time.Duration `yaml:"timeout" env:"AIRBYTE_CLOUD_TIMEOUT" default:"30s" validate:"omitempty,gt=0" doc:"Time limit of each HTTP request, a Go duration; 0 means the default."`
+	// Timeout bounds each HTTP request of the authenticated client. Load
+	// and New refuse zero; the auth package reads a zero left in a struct
+	// literal as the default, 30 seconds.
+	Timeout time.Duration `yaml:"timeout" env:"AIRBYTE_CLOUD_TIMEOUT" default:"30s" validate:"gt=0" doc:"Time limit of each HTTP request, a Go duration."`
 }
 
 // UsesBearerToken reports whether c authenticates with a bearer token.

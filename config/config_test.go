@@ -529,3 +529,14 @@ func TestLoadWarnings(t *testing.T) {
 			"AIRBYTE_CLOUD_CLIENT_ID?",
 	}, r.Warnings)
 }
+
+func TestZeroTimeoutRefused(t *testing.T) {
+	_, err := config.Load(context.Background(), noEnv(),
+		loader.WithValue("bearer_token", "t"), loader.WithValue("timeout", "0s"))
+	assert.ErrorContains(t, err, "timeout: must be greater than 0")
+
+	c := &config.CloudClientConfig{BearerToken: secret.New("t"),
+		APIRoot: config.CloudAPIRoot}
+	assert.ErrorContains(t, c.Validate(), "timeout",
+		"a literal must say its timeout, or go through auth's default")
+}
