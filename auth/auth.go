@@ -28,6 +28,12 @@ const (
 	MethodBearerToken       = "bearer_token"
 )
 
+// ErrRedirected is returned by Check when the API answered from another
+// host than api_root's, after a redirect: the token is not sent there,
+// so the reply proves nothing about the credentials.
+var ErrRedirected = errors.New("auth: the API redirected to another " +
+	"host, which gets no token; point api_root at the host that answers")
+
 // ErrNotJSON is the cause in a *ResponseError when a reply that should be
 // JSON is something else, such as an HTML page from a proxy.
 var ErrNotJSON = errors.New("auth: reply is not JSON")

@@ -91,6 +91,10 @@ func Check(ctx context.Context, cfg *config.CloudClientConfig,
 
 	var cause error
 	switch {
+	case !b.covers(resp.Request.URL):
+		// The transport does not send the token to another host, so a
+		// reply from there proves nothing about the credentials.
+		return r, fmt.Errorf("auth: check: %w", ErrRedirected)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 	case rerr != nil:
 		cause = rerr

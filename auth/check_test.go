@@ -1,7 +1,10 @@
 package auth_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,3 +89,28 @@ func TestCheckFails(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestCheckRedirectedElsewhere(t *testing.T) {
+	f := startFake(t)
+	other := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			assert.Empty(t, r.Header.Get("Authorization"),
+				"the token went to another host")
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"data":[]}`))
+		}))
+	defer other.Close()
+	front := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/applications/token") {
+				f.ServeHTTP(w, r)
+				return
+			}
+			http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+		}))
+	defer front.Close()
+
+	cfg := clientConfig(front.URL + "/v1")
+	_, err := auth.Check(context.Background(), cfg)
+	require.ErrorIs(t, err, auth.ErrRedirected)
+}
