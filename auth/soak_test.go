@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,7 +28,20 @@ func TestSoak(t *testing.T) {
 	)
 	f := startFake(t)
 	f.SetLifetime(lifetime)
-	c, err := auth.NewClient(clientConfig(f.Root()))
+
+	// Whether a token has expired is judged as the request leaves the
+	// client: on a loaded machine (the race detector, two cores) a request
+	// can reach the fake after its token's end, which the transport's
+	// retry on 401 covers, and which says nothing about the client.
+	var sentExpired atomic.Int64
+	send := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if f.Expired(tok) {
+			sentExpired.Add(1)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	c, err := auth.NewClient(clientConfig(f.Root()), auth.WithTransport(send))
 	require.NoError(t, err)
 
 	var failed atomic.Int64
@@ -52,11 +66,13 @@ func TestSoak(t *testing.T) {
 	wg.Wait()
 
 	st := f.Stats()
-	t.Logf("requests %d, exchanges %d", st.Requests, st.Exchanges)
+	t.Logf("requests %d, exchanges %d, arrived expired %d",
+		st.Requests, st.Exchanges, st.Expired)
 	assert.Zero(t, failed.Load())
-	assert.Zero(t, st.Expired)
-	assert.Zero(t, st.Unauthorized)
+	assert.Zero(t, sentExpired.Load(), "requests sent with an expired token")
 	assert.GreaterOrEqual(t, st.Requests, int64(1000))
 	assert.GreaterOrEqual(t, st.Exchanges, int64(8))
-	assert.LessOrEqual(t, st.Exchanges, int64(14))
+	// About one a lifetime (10 in 20s, renewed early), plus one for each
+	// request that arrived late, when a loaded machine delayed it.
+	assert.LessOrEqual(t, st.Exchanges, 14+st.Expired)
 }

@@ -337,6 +337,16 @@ func (s *Server) issue(w http.ResponseWriter) {
 	writeJSON(w, http.StatusOK, reply)
 }
 
+// Expired reports whether tok is a token the Server issued whose
+// lifetime has ended, for tests that check a client at the moment it
+// sends a request rather than when the request arrives.
+func (s *Server) Expired(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	expiry, issued := s.tokens[tok]
+	return issued && !s.now().Before(expiry)
+}
+
 // authorized answers 401 unless r carries a bearer token that the
 // Server issued and that has not expired, or a configured bearer token.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
