@@ -115,6 +115,10 @@ func (ld *load) defaultLayer() *layer {
 		if !f.hasDef {
 			continue
 		}
+		if v, ok := ld.s.defaults[f.key]; ok {
+			l.values[f.key] = value{v: v, src: Source{Kind: SourceDefault}}
+			continue
+		}
 		v, err := parseText(f, f.def)
 		if err != nil {
 			if err != errUnset {
@@ -417,27 +421,24 @@ func (ld *load) warnUnknownVars() {
 	if len(ld.o.warnPrefix) == 0 {
 		return
 	}
-	known := map[string]bool{ld.o.filesVar: true}
-	var names []string
-	for _, f := range ld.s.fields {
-		for _, n := range f.env {
-			known[n] = true
-			names = append(names, n)
-		}
-		if f.fileEnv != "" {
-			known[f.fileEnv] = true
-			names = append(names, f.fileEnv)
-		}
-	}
 	environ := ld.o.environ
 	if environ == nil {
 		environ = os.Environ()
 	}
+	var names []string // the variables read, for suggestions
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
-		if known[name] || ld.o.knownVars[name] || !hasAnyPrefix(name,
-			ld.o.warnPrefix) {
+		if !hasAnyPrefix(name, ld.o.warnPrefix) || name == ld.o.filesVar ||
+			ld.s.vars[name] || ld.o.knownVars[name] {
 			continue
+		}
+		if names == nil {
+			for _, f := range ld.s.fields {
+				names = append(names, f.env...)
+				if f.fileEnv != "" {
+					names = append(names, f.fileEnv)
+				}
+			}
 		}
 		w := name + " is set but not read"
 		if near := nearest(name, names); near != "" {

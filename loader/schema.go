@@ -67,6 +67,12 @@ type schema struct {
 	structs []structInfo
 	// units lists the exclusive sets of units.
 	units []*unitSet
+	// defaults holds the parsed default of each field whose default
+	// parses to a value that loads can share, by key.
+	defaults map[string]any
+	// vars holds every variable a field reads, NAME_FILE forms
+	// included.
+	vars map[string]bool
 }
 
 type structInfo struct {
@@ -122,8 +128,41 @@ func schemaOf(t reflect.Type, prefix string) (*schema, error) {
 	if err := s.walk(t, nil, "", "", prefix); err != nil {
 		return nil, err
 	}
+	s.index()
 	schemas.Store(k, s)
 	return s, nil
+}
+
+// index fills in what every load would otherwise work out again: the
+// parsed defaults and the variables read.
+func (s *schema) index() {
+	s.defaults = map[string]any{}
+	s.vars = map[string]bool{}
+	for _, f := range s.fields {
+		if f.hasDef && f.kind.shareable() {
+			if v, err := parseText(f, f.def); err == nil {
+				s.defaults[f.key] = v
+			}
+		}
+		for _, n := range f.env {
+			s.vars[n] = true
+		}
+		if f.fileEnv != "" {
+			s.vars[f.fileEnv] = true
+		}
+	}
+}
+
+// shareable reports whether values of the kind can be shared between
+// loads: they hold nothing that a caller could change in place, as a
+// slice or a TextUnmarshaler's own type might.
+func (k kind) shareable() bool {
+	switch k {
+	case kindString, kindSecret, kindBool, kindInt, kindUint, kindFloat,
+		kindDuration:
+		return true
+	}
+	return false
 }
 
 func (s *schema) walk(t reflect.Type, index []int, path, goPath,
