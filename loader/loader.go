@@ -326,9 +326,16 @@ func (ld *load) shadow(key string, v value, by Source) {
 
 // merge lets viper merge the layers, then stores the result in root. It
 // returns the winning value of each key that some layer sets.
+//
+// Every layer goes to viper below one key, mergeRoot, so that a single
+// lookup returns the whole merged tree and the values are read from its
+// maps: viper's lookup of each key would search every source, split and
+// join the path again and again, and allocate on every step. The
+// defaults stay out of viper: when viper has no value for a key, no
+// layer above the defaults set it, so its winner, if any, is its default.
 func (ld *load) merge(root reflect.Value) map[string]value {
 	v := viper.New()
-	winners := map[string]value{}
+	winners := make(map[string]value, len(ld.s.fields))
 	for _, l := range ld.layers {
 		if len(l.values) == 0 {
 			continue
@@ -340,22 +347,34 @@ func (ld *load) merge(root reflect.Value) map[string]value {
 			winners[k] = val
 		}
 		if l.src.Kind == SourceDefault {
-			for k, val := range l.values {
-				v.SetDefault(k, val.v)
-			}
 			continue
 		}
-		if err := v.MergeConfigMap(nest(l.values)); err != nil {
+		tree := map[string]any{mergeRoot: nest(l.values)}
+		if err := v.MergeConfigMap(tree); err != nil {
 			ld.problem(Problem{Rule: RuleSyntax, Message: err.Error()})
 		}
 	}
+
+	merged := v.Get(mergeRoot)
 	for _, f := range ld.s.fields {
-		if x := v.Get(f.key); x != nil {
+		x := merged
+		for _, name := range f.path {
+			m, _ := x.(map[string]any)
+			x = m[name]
+		}
+		if x == nil {
+			x = winners[f.key].v
+		}
+		if x != nil {
 			setField(root, f, x)
 		}
 	}
 	return winners
 }
+
+// mergeRoot is the one top-level key under which merge gives viper every
+// layer.
+const mergeRoot = "root"
 
 // nest turns dotted keys into the nested maps viper merges.
 func nest(values map[string]value) map[string]any {

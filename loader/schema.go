@@ -48,6 +48,8 @@ type field struct {
 	unit    string // "client_credentials"
 	doc     string
 	rules   string // the validate tag, for documentation
+
+	path []string // key split at the dots
 }
 
 // schema is the flattened form of a configuration struct type.
@@ -134,11 +136,12 @@ func schemaOf(t reflect.Type, prefix string) (*schema, error) {
 }
 
 // index fills in what every load would otherwise work out again: the
-// parsed defaults and the variables read.
+// path of each key, the parsed defaults and the variables read.
 func (s *schema) index() {
 	s.defaults = map[string]any{}
 	s.vars = map[string]bool{}
 	for _, f := range s.fields {
+		f.path = strings.Split(f.key, ".")
 		if f.hasDef && f.kind.shareable() {
 			if v, err := parseText(f, f.def); err == nil {
 				s.defaults[f.key] = v
