@@ -69,6 +69,7 @@ func readCapped(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead) // one read, one allocation
 	if _, err := buf.ReadFrom(&limitedReader{f, limit + 1}); err != nil {
 		return nil, err
 	}

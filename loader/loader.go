@@ -401,17 +401,24 @@ func nest(values map[string]value) map[string]any {
 // finish runs the Finisher of each struct, then records the resolved
 // value and source of every key in the report.
 func (ld *load) finish(root reflect.Value, winners map[string]value) {
-	derived := map[string]string{}
+	var derived map[string]string
 	for _, st := range ld.s.structs {
 		fin, ok := root.FieldByIndex(st.index).Addr().Interface().(Finisher)
 		if !ok {
 			continue
 		}
 		for _, d := range fin.FinishConfig() {
+			if derived == nil {
+				derived = map[string]string{}
+			}
 			derived[join(st.path, d.Key)] = join(st.path, d.From)
 		}
 	}
 
+	// One array holds the sources of all entries; it never grows, so
+	// the pointers into it stay put.
+	srcs := make([]Source, 0, len(ld.s.fields))
+	ld.report.Values = make([]Entry, 0, len(ld.s.fields))
 	for _, f := range ld.s.fields {
 		e := Entry{Key: f.key, Secret: f.kind == kindSecret, Env: f.env,
 			FileEnv: f.fileEnv}
@@ -419,10 +426,11 @@ func (ld *load) finish(root reflect.Value, winners map[string]value) {
 		w, isSet := winners[f.key]
 		switch {
 		case isDerived:
-			e.Source = &Source{Kind: SourceDerived, Name: from}
+			srcs = append(srcs, Source{Kind: SourceDerived, Name: from})
+			e.Source = &srcs[len(srcs)-1]
 		case isSet:
-			src := w.src
-			e.Source = &src
+			srcs = append(srcs, w.src)
+			e.Source = &srcs[len(srcs)-1]
 		}
 		if e.Set = e.Source != nil; e.Set {
 			e.Value = display(f, root.FieldByIndex(f.index).Interface())
