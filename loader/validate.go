@@ -249,7 +249,7 @@ func (ld *load) unitProblem(root reflect.Value, f *field) Problem {
 		have = append(have, k+" is ("+ld.sourceOf(k)+")")
 	}
 	p := Problem{Key: missing[0], Rule: RuleHalfUnit, set: set.name,
-		Source: ld.sourcePtr(present[alt][0]),
+		Source:  ld.sourcePtr(present[alt][0]),
 		Message: "not set, but " + strings.Join(have, ", ")}
 	var sets []string
 	for _, k := range missing {
