@@ -26,6 +26,17 @@ run: build
 	AIRBYTE_CLOUD_CLIENT_SECRET=example-client-secret \
 		./$(BIN) show -c testdata/example.yaml
 
+## bench: the peer benchmarks of bench/ and the command's start-up time,
+## written to docs/benchmarks.md with medians and ratios to viper.
+BENCH_CMD := $(GO) test -run '^$$' -bench . -benchmem -count 6
+bench: build
+	@mkdir -p docs
+	cd bench && bash -o pipefail -c "$(BENCH_CMD) | tee ../bin/bench.txt"
+	cd bench && $(GO) run ./cmd/benchdoc -cmd "cd bench && $(BENCH_CMD)" \
+		-cli ../$(BIN) -config ../testdata/example.yaml -runs 30 \
+		../bin/bench.txt >../bin/benchmarks.md
+	mv bin/benchmarks.md docs/benchmarks.md
+
 ## cases: the CLI cases beside the checkout, when they are there.
 cases: build
 	CLOUDCFG=$(CURDIR)/$(BIN) bash ../shared/cases/run
