@@ -44,12 +44,12 @@ func summarize(results []result) []stats {
 	for _, k := range order {
 		g := groups[k]
 		ns := column(g, func(r result) float64 { return r.ns })
+		bs := column(g, func(r result) float64 { return r.bytes })
+		as := column(g, func(r result) float64 { return r.allocs })
 		out = append(out, stats{
 			input: k.input, loader: k.loader, runs: len(g),
-			ns:     median(ns),
-			bytes:  median(column(g, func(r result) float64 { return r.bytes })),
-			allocs: median(column(g, func(r result) float64 { return r.allocs })),
-			nsMin:  ns[0], nsMax: ns[len(ns)-1],
+			ns: median(ns), bytes: median(bs), allocs: median(as),
+			nsMin: ns[0], nsMax: ns[len(ns)-1],
 		})
 	}
 	for i := range out {
@@ -109,9 +109,9 @@ func writeDoc(w io.Writer, raw *rawOutput, command string,
 		p("- Load average as this file was written: %s (the machine is ", la)
 		p("shared; figures from a busy machine spread more)\n")
 	}
-	p("- Environment: %d variables where benchdoc ran; the benchmarks ",
+	p("- Environment: %d variables as this file was written; the ",
 		len(os.Environ()))
-	p("ran beside it with the same ones and the inputs' own. config.Load ")
+	p("benchmarks had the same ones and the inputs'. config.Load ")
 	p("copies the environment once a load, to warn about unknown ")
 	p("AIRBYTE_CLOUD_ variables, so cloudcfg's B/op on the Airbyte inputs ")
 	p("grows by 16 bytes a variable; viper's does not\n")
