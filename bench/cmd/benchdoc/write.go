@@ -154,19 +154,22 @@ func writeDoc(w io.Writer, raw *rawOutput, command string,
 
 	p("## Raw results\n\n")
 	p("As go test printed them. benchstat reads this file as it is, for ")
-	p("example `benchstat -filter '/airbyte/' docs/benchmarks.md`.\n\n")
+	p("example `benchstat -filter '.fullname:/^Load\\/app\\//' ")
+	p("docs/benchmarks.md`.\n\n")
 	p("```text\n%s\n```\n", strings.Join(raw.lines, "\n"))
 
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-const intro = `Each benchmark is one load, from reading the files to a
-validated struct, of one input by one loader, named
-BenchmarkLoad/INPUT/LOADER. Every loader fills the same struct types from
-the same files and variables and checks them with the same validate rules,
-and every iteration compares the result with the expected values and
-stops the benchmark on a difference.
+// intro keeps every line from starting with "Benchmark" or a lower-case
+// word and a colon, which benchstat would take for results or settings.
+const intro = `Each benchmark, ` + "`BenchmarkLoad/INPUT/LOADER`" + `, times one
+load of one input by one loader, from reading the files to a validated
+struct. Every loader fills the same struct types from the same files and
+variables and checks them with the same validate rules, and every
+iteration compares the result with the expected values and stops the
+benchmark on a difference.
 
 Inputs (bench/testdata and bench/inputs_test.go):
 
@@ -184,7 +187,9 @@ Loaders (bench/peers_test.go):
   value came from and what it shadowed, rejects unknown keys and values of
   the wrong type with their file and line, reads NAME_FILE secrets, warns
   about unknown AIRBYTE_CLOUD_ variables and applies the rules that tags
-  cannot state.
+  cannot state. With no file named, as on airbyte-envonly, config.Load
+  also looks for ./cloudcfg.yaml and $XDG_CONFIG_HOME/cloudcfg/config.yaml
+  (neither exists here).
 - viper: viper and validator wired by hand as a careful user would:
   defaults, AutomaticEnv with every key bound by BindEnv (aliases
   included), ReadInConfig and MergeInConfig, Unmarshal with the yaml tags
