@@ -60,5 +60,16 @@ generate:
 	$(GO) test ./internal/docgen -run TestConfigurationPage -update
 	$(GO) test ./cmd/cloudcfg -run TestGolden -update
 
+## bench: the peer benchmarks of bench/ and the command's start-up time,
+## written to docs/benchmarks.md with medians and ratios to viper.
+BENCH_CMD := $(GO) test -run '^$$' -bench . -benchmem -count 6
+bench: build
+	@mkdir -p docs
+	cd bench && bash -o pipefail -c "$(BENCH_CMD) | tee ../bin/bench.txt"
+	cd bench && $(GO) run ./cmd/benchdoc -cmd "cd bench && $(BENCH_CMD)" \
+		-cli ../$(BIN) -config ../testdata/example.yaml -runs 30 \
+		../bin/bench.txt >../bin/benchmarks.md
+	mv bin/benchmarks.md docs/benchmarks.md
+
 clean:
 	rm -rf bin

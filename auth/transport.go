@@ -220,16 +220,16 @@ func defaultTransport() *http.Transport {
 func loadCA(path string) (*x509.CertPool, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("auth: ca_file %q: %w", path, err)
+		return nil, &CAFileError{Path: path, Err: err}
 	}
 	defer f.Close()
 	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("auth: ca_file %q: %w", path, err)
+		return nil, &CAFileError{Path: path, Err: err}
 	}
 	if len(pem) > maxCAFile {
-		return nil, fmt.Errorf("auth: ca_file %q is larger than %d bytes",
-			path, maxCAFile)
+		return nil, &CAFileError{Path: path,
+			Err: fmt.Errorf("larger than %d bytes", maxCAFile)}
 	}
 
 	pool, err := x509.SystemCertPool()
@@ -237,8 +237,23 @@ func loadCA(path string) (*x509.CertPool, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("auth: ca_file %q holds no PEM certificate",
-			path)
+		return nil, &CAFileError{Path: path,
+			Err: errors.New("holds no PEM certificate")}
 	}
 	return pool, nil
 }
+
+// CAFileError is returned when the ca_file of a configuration cannot be
+// used: it cannot be read, is too large, or holds no PEM certificate.
+type CAFileError struct {
+	Path string
+	Err  error
+}
+
+// Error names the file and what is wrong with it.
+func (e *CAFileError) Error() string {
+	return fmt.Sprintf("auth: ca_file %q: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *CAFileError) Unwrap() error { return e.Err }

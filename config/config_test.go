@@ -489,12 +489,12 @@ func TestAPIRootRules(t *testing.T) {
 
 func TestCAFileChecked(t *testing.T) {
 	dir := t.TempDir()
-	notPEM := write(t, dir, "not.pem", "hello\n")
+	empty := write(t, dir, "empty.pem", "")
 	tests := []struct{ path, want string }{
 		{filepath.Join("..", "testdata", "ca.pem"), ""},
 		{filepath.Join(dir, "missing.pem"), "no such file"},
 		{dir, "not a regular file"},
-		{notPEM, "holds no PEM certificate"},
+		{empty, "is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {

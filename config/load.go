@@ -2,12 +2,12 @@ package config
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"io/fs"
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,12 +32,14 @@ var knownVars = []string{
 // $XDG_CONFIG_HOME/cloudcfg/config.yaml, and warnings for unknown
 // AIRBYTE_CLOUD_ variables. Options given to Load come after them.
 func DefaultOptions() []loader.Option {
-	return []loader.Option{
-		loader.WithFilesFromEnv(ConfigVar),
-		loader.WithSearch("cloudcfg.yaml",
-			"$XDG_CONFIG_HOME/cloudcfg/config.yaml"),
-		loader.WithEnvWarnings([]string{"AIRBYTE_CLOUD_"}, knownVars...),
-	}
+	return slices.Clone(defaultOptions)
+}
+
+// defaultOptions are made once: an option holds nothing a load changes.
+var defaultOptions = []loader.Option{
+	loader.WithFilesFromEnv(ConfigVar),
+	loader.WithSearch("cloudcfg.yaml", "$XDG_CONFIG_HOME/cloudcfg/config.yaml"),
+	loader.WithEnvWarnings([]string{"AIRBYTE_CLOUD_"}, knownVars...),
 }
 
 // Load resolves the configuration from its layers: defaults, the
@@ -55,7 +57,8 @@ func Load(ctx context.Context, opts ...loader.Option) (*CloudClientConfig, error
 func LoadReport(ctx context.Context, opts ...loader.Option) (
 	*CloudClientConfig, *loader.Report, error) {
 	var c CloudClientConfig
-	all := append(DefaultOptions(), opts...)
+	all := append(defaultOptions[:len(defaultOptions):len(defaultOptions)],
+		opts...)
 	r, err := loader.Load(ctx, &c, all...)
 	if err != nil {
 		return nil, r, markNotFound(err)
@@ -227,9 +230,9 @@ func dropSlash(s string) string {
 // ending in /api/v1 for a root ending in /api/public/v1, else "".
 func DeriveConfigAPIRoot(apiRoot string) string {
 	apiRoot = dropSlash(apiRoot)
-	u, err := url.Parse(apiRoot)
-	if err == nil && strings.EqualFold(u.Scheme, "https") &&
-		strings.EqualFold(u.Host, "api.airbyte.com") && u.Path == "/v1" {
+	const cloudOrigin = "https://api.airbyte.com" // CloudAPIRoot less /v1
+	if n := len(cloudOrigin); len(apiRoot) == n+3 &&
+		strings.EqualFold(apiRoot[:n], cloudOrigin) && apiRoot[n:] == "/v1" {
 		return CloudConfigAPIRoot
 	}
 	if base, ok := strings.CutSuffix(apiRoot, "/api/public/v1"); ok &&
@@ -259,9 +262,11 @@ func (c *CloudClientConfig) CheckConfig() []loader.Problem {
 	for _, k := range []struct{ key, url string }{
 		{"api_root", c.APIRoot}, {"config_api_root", c.ConfigAPIRoot},
 	} {
+		if len(k.url) < 7 || !strings.EqualFold(k.url[:7], "http://") {
+			continue // https, or not a URL, which its own rule reports
+		}
 		u, err := url.Parse(k.url)
-		if err != nil || u.Scheme != "http" || IsLoopback(u.Hostname()) ||
-			checked[u.Host] {
+		if err != nil || IsLoopback(u.Hostname()) || checked[u.Host] {
 			continue
 		}
 		checked[u.Host] = true
@@ -277,7 +282,9 @@ func (c *CloudClientConfig) CheckConfig() []loader.Problem {
 // maxCAFile caps the size of a ca_file.
 const maxCAFile = 1 << 20
 
-// caFileProblem says what is wrong with path as a ca_file, or "".
+// caFileProblem says what is wrong with path as a ca_file, or "". It
+// looks at the file, not into it: the client parses the certificates
+// when it is built, and `cloudcfg validate` builds one.
 func caFileProblem(path string) string {
 	st, err := os.Stat(path)
 	switch {
@@ -287,15 +294,10 @@ func caFileProblem(path string) string {
 		return "cannot read it"
 	case !st.Mode().IsRegular():
 		return "is not a regular file"
+	case st.Size() == 0:
+		return "is empty"
 	case st.Size() > maxCAFile:
 		return "is larger than 1 MiB"
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "cannot read it"
-	}
-	if !x509.NewCertPool().AppendCertsFromPEM(data) {
-		return "holds no PEM certificate"
 	}
 	return ""
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"strings"
 )
 
@@ -19,6 +19,7 @@ type vars struct {
 	name   string // the dotenv path
 	lookup func(string) (string, bool)
 	lines  map[string]int // dotenv line of each variable
+	perm   fs.FileMode    // the dotenv file's permission bits
 }
 
 func (vs *vars) source(name string) Source {
@@ -38,7 +39,7 @@ func (ld *load) varsLayer(vs *vars) *layer {
 		}
 	}
 	if vs.kind == SourceDotenv {
-		ld.warnReadable(vs.name, "dotenv file", l)
+		ld.warnReadable(vs.name, vs.perm, "dotenv file", l)
 	}
 	return l
 }
@@ -77,7 +78,7 @@ func (ld *load) fieldFromVars(vs *vars, f *field) (value, bool) {
 // secretFromFile reads a secret from the file at path, following symlinks
 // as Kubernetes secret mounts need. One trailing newline is dropped.
 func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) {
-	data, err := readSecretFile(path)
+	data, perm, err := readSecretFile(path)
 	if err != nil {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
 			Rule: RuleFile, Message: "cannot read the secret file: " + err.Error(),
@@ -85,7 +86,7 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 		return value{}, false
 	}
 	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
-	ld.warnIfReadable(path, "secret file", f.key, src)
+	ld.warnIfReadable(path, perm, "secret file", f.key, src)
 	s := trimNewline(string(data))
 	if s == "" {
 		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
@@ -110,19 +111,12 @@ func setting(src Source) string {
 	return src.Name
 }
 
-func readSecretFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
+func readSecretFile(path string) ([]byte, fs.FileMode, error) {
+	data, perm, err := readCapped(path, maxSecretSize)
 	if err != nil {
-		return nil, errors.New(describeFileErr(err))
+		return nil, 0, errors.New(describeFileErr(err))
 	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	data, err := readCapped(path, maxSecretSize)
-	if err != nil {
-		return nil, errors.New(describeFileErr(err))
-	}
-	return data, nil
+	return data, perm, nil
 }
 
 func readSecretReader(r io.Reader) ([]byte, error) {

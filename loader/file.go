@@ -34,7 +34,7 @@ const (
 // line numbers; TOML values have none.
 func (ld *load) fileLayer(path string, how fileOrigin) (*layer, bool) {
 	l := newLayer(SourceFile, path)
-	data, err := readCapped(path, maxFileSize)
+	data, perm, err := readCapped(path, maxFileSize)
 	if err != nil {
 		if how == searched && errors.Is(err, fs.ErrNotExist) {
 			return nil, true
@@ -70,40 +70,41 @@ func (ld *load) fileLayer(path string, how fileOrigin) (*layer, bool) {
 		return nil, false
 	}
 	ld.walkMapping(l, root, "")
-	ld.warnReadable(path, "config file", l)
+	ld.warnReadable(path, perm, "config file", l)
 	return l, true
 }
 
-// readCapped reads a whole file of at most limit bytes. It checks that
-// path names a regular file before opening it, since opening a named
-// pipe would wait for a writer.
-func readCapped(path string, limit int64) ([]byte, error) {
+// readCapped reads a whole file of at most limit bytes, and returns its
+// permission bits as well. It checks that path names a regular file
+// before opening it, since opening a named pipe would wait for a writer.
+func readCapped(path string, limit int64) ([]byte, fs.FileMode, error) {
 	if path == "" {
-		return nil, errors.New("the path is empty")
+		return nil, 0, errors.New("the path is empty")
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
+		return nil, 0, errors.New("not a regular file")
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+		return nil, 0, fmt.Errorf("larger than %d bytes", limit)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer f.Close()
 	var buf bytes.Buffer
+	buf.Grow(int(st.Size()) + bytes.MinRead) // one read, one allocation
 	if _, err := buf.ReadFrom(&limitedReader{f, limit + 1}); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if int64(buf.Len()) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+		return nil, 0, fmt.Errorf("larger than %d bytes", limit)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), st.Mode().Perm(), nil
 }
 
 type limitedReader struct {
@@ -448,23 +449,25 @@ func distance(a, b string) int {
 
 // warnReadable reports a file, the layer l, that others may read while
 // it holds a secret itself; a secret read from the file a variable names
-// gets its own report.
-func (ld *load) warnReadable(path, what string, l *layer) {
+// gets its own report. perm is the file's permission bits.
+func (ld *load) warnReadable(path string, perm fs.FileMode, what string,
+	l *layer) {
 	for _, f := range ld.s.fields {
 		v, ok := l.values[f.key]
 		if ok && f.kind == kindSecret && v.src.Path == "" {
-			ld.warnIfReadable(path, what+" holding a secret", f.key, v.src)
+			ld.warnIfReadable(path, perm, what+" holding a secret", f.key,
+				v.src)
 			return
 		}
 	}
 }
 
-// warnIfReadable warns when the file at path, which holds the secret
-// key read from src, may be read by every user of the machine. subject
-// names the file in the message.
-func (ld *load) warnIfReadable(path, subject, key string, src Source) {
-	st, err := os.Stat(path)
-	if err != nil || st.Mode().Perm()&0o004 == 0 {
+// warnIfReadable warns when the file at path, whose permission bits are
+// perm and which holds the secret key read from src, may be read by
+// every user of the machine. subject names the file in the message.
+func (ld *load) warnIfReadable(path string, perm fs.FileMode, subject,
+	key string, src Source) {
+	if perm&0o004 == 0 {
 		return
 	}
 	attrs := []string{"key", key}

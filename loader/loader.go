@@ -129,6 +129,10 @@ func (ld *load) defaultLayer() *layer {
 		if !f.hasDef {
 			continue
 		}
+		if v, ok := ld.s.defaults[f.key]; ok {
+			l.values[f.key] = value{v: v, src: Source{Kind: SourceDefault}}
+			continue
+		}
 		v, err := parseText(f, f.def)
 		if err != nil {
 			if err != errUnset {
@@ -186,7 +190,7 @@ func (ld *load) readFiles() {
 func (ld *load) readDotenv() {
 	path := ld.o.dotenv
 	ld.report.Dotenv = path
-	data, err := readCapped(path, maxFileSize)
+	data, perm, err := readCapped(path, maxFileSize)
 	if err != nil {
 		ld.fileProblem(path, 0, RuleFile, describeFileErr(err),
 			"check the path given with --env-file")
@@ -206,7 +210,7 @@ func (ld *load) readDotenv() {
 		return
 	}
 	ld.layers = append(ld.layers, ld.varsLayer(&vars{
-		kind: SourceDotenv, name: path, lines: lines,
+		kind: SourceDotenv, name: path, lines: lines, perm: perm,
 		lookup: func(k string) (string, bool) {
 			v, ok := vals[k]
 			return v, ok
@@ -349,9 +353,16 @@ func (ld *load) shadow(key string, v value, by Source) {
 
 // merge lets viper merge the layers, then stores the result in root. It
 // returns the winning value of each key that some layer sets.
+//
+// Every layer goes to viper below one key, mergeRoot, so that a single
+// lookup returns the whole merged tree and the values are read from its
+// maps: viper's lookup of each key would search every source, split and
+// join the path again and again, and allocate on every step. The
+// defaults stay out of viper: when viper has no value for a key, no
+// layer above the defaults set it, so its winner, if any, is its default.
 func (ld *load) merge(root reflect.Value) map[string]value {
 	v := viper.New()
-	winners := map[string]value{}
+	winners := make(map[string]value, len(ld.s.fields))
 	for _, l := range ld.layers {
 		if len(l.values) == 0 {
 			continue
@@ -363,22 +374,34 @@ func (ld *load) merge(root reflect.Value) map[string]value {
 			winners[k] = val
 		}
 		if l.src.Kind == SourceDefault {
-			for k, val := range l.values {
-				v.SetDefault(k, val.v)
-			}
 			continue
 		}
-		if err := v.MergeConfigMap(nest(l.values)); err != nil {
+		tree := map[string]any{mergeRoot: nest(l.values)}
+		if err := v.MergeConfigMap(tree); err != nil {
 			ld.problem(Problem{Rule: RuleSyntax, Message: err.Error()})
 		}
 	}
+
+	merged := v.Get(mergeRoot)
 	for _, f := range ld.s.fields {
-		if x := v.Get(f.key); x != nil {
+		x := merged
+		for _, name := range f.path {
+			m, _ := x.(map[string]any)
+			x = m[name]
+		}
+		if x == nil {
+			x = winners[f.key].v
+		}
+		if x != nil {
 			setField(root, f, x)
 		}
 	}
 	return winners
 }
+
+// mergeRoot is the one top-level key under which merge gives viper every
+// layer.
+const mergeRoot = "root"
 
 // nest turns dotted keys into the nested maps viper merges.
 func nest(values map[string]value) map[string]any {
@@ -405,17 +428,24 @@ func nest(values map[string]value) map[string]any {
 // finish runs the Finisher of each struct, then records the resolved
 // value and source of every key in the report.
 func (ld *load) finish(root reflect.Value, winners map[string]value) {
-	derived := map[string]string{}
+	var derived map[string]string
 	for _, st := range ld.s.structs {
 		fin, ok := root.FieldByIndex(st.index).Addr().Interface().(Finisher)
 		if !ok {
 			continue
 		}
 		for _, d := range fin.FinishConfig() {
+			if derived == nil {
+				derived = map[string]string{}
+			}
 			derived[join(st.path, d.Key)] = join(st.path, d.From)
 		}
 	}
 
+	// One array holds the sources of all entries; it never grows, so
+	// the pointers into it stay put.
+	srcs := make([]Source, 0, len(ld.s.fields))
+	ld.report.Values = make([]Entry, 0, len(ld.s.fields))
 	for _, f := range ld.s.fields {
 		e := Entry{Key: f.key, Secret: f.kind == kindSecret, Env: f.env,
 			FileEnv: f.fileEnv}
@@ -423,10 +453,11 @@ func (ld *load) finish(root reflect.Value, winners map[string]value) {
 		w, isSet := winners[f.key]
 		switch {
 		case isDerived:
-			e.Source = &Source{Kind: SourceDerived, Name: from}
+			srcs = append(srcs, Source{Kind: SourceDerived, Name: from})
+			e.Source = &srcs[len(srcs)-1]
 		case isSet:
-			src := w.src
-			e.Source = &src
+			srcs = append(srcs, w.src)
+			e.Source = &srcs[len(srcs)-1]
 		}
 		if e.Set = e.Source != nil; e.Set {
 			e.Value = display(f, root.FieldByIndex(f.index).Interface())
@@ -442,34 +473,26 @@ func (ld *load) finish(root reflect.Value, winners map[string]value) {
 // in the environment or the dotenv file, that no field reads, and a
 // NAME_FILE form of a legacy alias, which no field reads either.
 func (ld *load) warnUnknownVars() {
-	if len(ld.o.warnPrefix) == 0 {
+	if len(ld.o.warnings) == 0 {
 		return
 	}
-	known := map[string]bool{ld.o.filesVar: true}
-	aliasFile := map[string]string{} // ALIAS_FILE -> NAME_FILE
-	var names []string
-	for _, f := range ld.s.fields {
-		for i, n := range f.env {
-			known[n] = true
-			names = append(names, n)
-			if i > 0 && f.fileEnv != "" {
-				aliasFile[n+"_FILE"] = f.fileEnv
-			}
-		}
-		if f.fileEnv != "" {
-			known[f.fileEnv] = true
-			names = append(names, f.fileEnv)
-		}
-	}
+	var names []string // the variables read, for suggestions
 	check := func(name, where string) {
-		if use, ok := aliasFile[name]; ok {
+		if use, ok := ld.s.aliasFiles[name]; ok {
 			ld.warn(name + where + " is not read: the legacy names have " +
 				"no _FILE form; use " + use)
 			return
 		}
-		if known[name] || ld.o.knownVars[name] ||
-			!hasAnyPrefix(name, ld.o.warnPrefix) {
+		if name == ld.o.filesVar || ld.s.vars[name] || !ld.o.watched(name) {
 			return
+		}
+		if names == nil {
+			for _, f := range ld.s.fields {
+				names = append(names, f.env...)
+				if f.fileEnv != "" {
+					names = append(names, f.fileEnv)
+				}
+			}
 		}
 		w := name + where + " is set but not read"
 		if near := nearest(name, names); near != "" {
@@ -483,8 +506,7 @@ func (ld *load) warnUnknownVars() {
 		environ = os.Environ()
 	}
 	for _, kv := range environ {
-		name, v, _ := strings.Cut(kv, "=")
-		if v != "" {
+		if name, v, _ := strings.Cut(kv, "="); v != "" {
 			check(name, "")
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/pflag"
 )
@@ -24,20 +25,19 @@ type override struct {
 }
 
 type options struct {
-	files      []string
-	filesVar   string
-	search     []string
-	dotenv     string
-	envPrefix  string
-	lookupEnv  func(string) (string, bool)
-	environ    []string
-	flags      *pflag.FlagSet
-	overrides  []override
-	logger     *slog.Logger
-	stdin      io.Reader
-	warnPrefix []string
-	knownVars  map[string]bool
-	watch      watchOptions // Watch's own; Load ignores them
+	files     []string
+	filesVar  string
+	search    []string
+	dotenv    string
+	envPrefix string
+	lookupEnv func(string) (string, bool)
+	environ   []string
+	flags     *pflag.FlagSet
+	overrides []override
+	logger    *slog.Logger
+	stdin     io.Reader
+	warnings  []*envWarnings
+	watch     watchOptions // Watch's own; Load ignores them
 }
 
 func newOptions(opts []Option) *options {
@@ -70,6 +70,12 @@ func WithFilesFromEnv(name string) Option {
 // folder (see ConfigHome).
 func WithSearch(paths ...string) Option {
 	return optionFunc(func(o *options) {
+		// Share paths when it is the first list: nothing writes to it,
+		// and a later append copies, since Clip leaves it no room.
+		if o.search == nil {
+			o.search = slices.Clip(paths)
+			return
+		}
 		o.search = append(o.search, paths...)
 	})
 }
@@ -139,15 +145,32 @@ func WithStdin(r io.Reader) Option {
 // with one of prefixes but that it does not read, with the nearest name
 // it knows. known lists other variables that are not to be reported.
 func WithEnvWarnings(prefixes []string, known ...string) Option {
+	w := &envWarnings{prefixes: prefixes, known: map[string]bool{}}
+	for _, k := range known {
+		w.known[k] = true
+	}
 	return optionFunc(func(o *options) {
-		o.warnPrefix = append(o.warnPrefix, prefixes...)
-		if o.knownVars == nil {
-			o.knownVars = map[string]bool{}
-		}
-		for _, k := range known {
-			o.knownVars[k] = true
-		}
+		o.warnings = append(o.warnings, w)
 	})
+}
+
+// envWarnings is one WithEnvWarnings, made when the option is, so that
+// a load that reuses the option builds nothing.
+type envWarnings struct {
+	prefixes []string
+	known    map[string]bool
+}
+
+// watched reports whether name has a watched prefix and is not known.
+func (o *options) watched(name string) bool {
+	watched := false
+	for _, w := range o.warnings {
+		if w.known[name] {
+			return false
+		}
+		watched = watched || hasAnyPrefix(name, w.prefixes)
+	}
+	return watched
 }
 
 func parseEnviron(environ []string) map[string]string {

@@ -48,6 +48,8 @@ type field struct {
 	unit    string // "client_credentials"
 	doc     string
 	rules   string // the validate tag, for documentation
+
+	path []string // key split at the dots
 }
 
 // schema is the flattened form of a configuration struct type.
@@ -67,6 +69,15 @@ type schema struct {
 	structs []structInfo
 	// units lists the exclusive sets of units.
 	units []*unitSet
+	// defaults holds the parsed default of each field whose default
+	// parses to a value that loads can share, by key.
+	defaults map[string]any
+	// vars holds every variable a field reads, NAME_FILE forms
+	// included.
+	vars map[string]bool
+	// aliasFiles maps the NAME_FILE form of an alias, which nothing
+	// reads, to the NAME_FILE form to use instead.
+	aliasFiles map[string]string
 }
 
 type structInfo struct {
@@ -122,8 +133,46 @@ func schemaOf(t reflect.Type, prefix string) (*schema, error) {
 	if err := s.walk(t, nil, "", "", prefix); err != nil {
 		return nil, err
 	}
+	s.index()
 	schemas.Store(k, s)
 	return s, nil
+}
+
+// index fills in what every load would otherwise work out again: the
+// path of each key, the parsed defaults and the variables read.
+func (s *schema) index() {
+	s.defaults = map[string]any{}
+	s.vars = map[string]bool{}
+	s.aliasFiles = map[string]string{}
+	for _, f := range s.fields {
+		f.path = strings.Split(f.key, ".")
+		if f.hasDef && f.kind.shareable() {
+			if v, err := parseText(f, f.def); err == nil {
+				s.defaults[f.key] = v
+			}
+		}
+		for i, n := range f.env {
+			s.vars[n] = true
+			if i > 0 && f.fileEnv != "" {
+				s.aliasFiles[n+"_FILE"] = f.fileEnv
+			}
+		}
+		if f.fileEnv != "" {
+			s.vars[f.fileEnv] = true
+		}
+	}
+}
+
+// shareable reports whether values of the kind can be shared between
+// loads: they hold nothing that a caller could change in place, as a
+// slice or a TextUnmarshaler's own type might.
+func (k kind) shareable() bool {
+	switch k {
+	case kindString, kindSecret, kindBool, kindInt, kindUint, kindFloat,
+		kindDuration:
+		return true
+	}
+	return false
 }
 
 func (s *schema) walk(t reflect.Type, index []int, path, goPath,

@@ -20,8 +20,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"strconv"
+	"sync"
+	"unsafe"
 )
 
 // Redacted is what a set String shows in place of its value.
@@ -73,16 +76,39 @@ func New(v string) String {
 	if v == "" {
 		return String{}
 	}
-	m := hmac.New(sha256.New, keys.macKey)
-	m.Write([]byte(v))
 	s := &sealed{data: []byte(v)}
+	m := macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(s.data)
 	m.Sum(s.mac[:0])
-	stream(s.mac).XORKeyStream(s.data, s.data)
+	macs.Put(m)
+	xorKeyStream(s.data, s.data, &s.mac)
 	return String{s: s}
 }
 
-func stream(mac [sha256.Size]byte) cipher.Stream {
-	return cipher.NewCTR(keys.block, mac[:aes.BlockSize])
+// macs holds HMAC states keyed with the package key, reused because
+// making one costs more than using it.
+var macs = sync.Pool{New: func() any {
+	return hmac.New(sha256.New, keys.macKey)
+}}
+
+// xorKeyStream XORs src into dst with the AES-CTR key stream whose
+// initial counter is the first block of mac. It is the counter mode of
+// crypto/cipher, written out so that it allocates nothing: the values
+// are short and sealed and opened often.
+func xorKeyStream(dst, src []byte, mac *[sha256.Size]byte) {
+	var ctr, ks [aes.BlockSize]byte
+	copy(ctr[:], mac[:aes.BlockSize])
+	for len(src) > 0 {
+		keys.block.Encrypt(ks[:], ctr[:])
+		n := subtle.XORBytes(dst, src, ks[:])
+		dst, src = dst[n:], src[n:]
+		for i := len(ctr) - 1; i >= 0; i-- {
+			if ctr[i]++; ctr[i] != 0 {
+				break
+			}
+		}
+	}
 }
 
 // Reveal returns the plaintext, or "" when s is unset. It is the one way a
@@ -92,8 +118,9 @@ func (s String) Reveal() string {
 		return ""
 	}
 	buf := make([]byte, len(s.s.data))
-	stream(s.s.mac).XORKeyStream(buf, s.s.data)
-	return string(buf)
+	xorKeyStream(buf, s.s.data, &s.s.mac)
+	// buf is never written again, so the string may share it.
+	return unsafe.String(unsafe.SliceData(buf), len(buf))
 }
 
 // IsSet reports whether s holds a value.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -240,4 +241,19 @@ func TestEditDistance(t *testing.T) {
 		assert.Equal(t, tt.want, editDistance(tt.b, tt.a),
 			"editDistance(%q, %q)", tt.b, tt.a)
 	}
+}
+
+func TestValidateBuildsTheClient(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("not.pem", []byte("hello\n"), 0o600))
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"validate"},
+		strings.NewReader(""), &stdout, &stderr, []string{
+			"AIRBYTE_CLOUD_BEARER_TOKEN=tok-SeKrEt",
+			"AIRBYTE_CLOUD_CA_FILE=not.pem"})
+	assert.Equal(t, 1, code, stderr.String())
+	assert.Contains(t, stderr.String(),
+		"env AIRBYTE_CLOUD_CA_FILE: ca_file: holds no PEM certificate")
+	assert.NotContains(t, stdout.String()+stderr.String(), "SeKrEt")
 }

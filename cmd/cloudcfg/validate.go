@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cloudcfg/cloudcfg/auth"
 	"github.com/cloudcfg/cloudcfg/config"
+	"github.com/cloudcfg/cloudcfg/loader"
 )
 
 // validated is the machine-readable form of validate.
@@ -40,6 +43,9 @@ func (a *app) validateCmd() *cobra.Command {
 				return err
 			}
 			c, r, err := a.load(cmd.Context())
+			if err == nil {
+				err = clientProblem(c, r)
+			}
 			if output == "json" {
 				v := validated{Valid: err == nil, Errors: problemsOf(err),
 					Warnings: warningsOf(r)}
@@ -68,4 +74,26 @@ func (a *app) validateCmd() *cobra.Command {
 	}
 	outputFlag(cmd, &output, "text or json")
 	return cmd
+}
+
+// clientProblem builds the authenticated client, without a request, so
+// that validate also catches what only the client reads: the
+// certificates in ca_file.
+func clientProblem(c *config.CloudClientConfig, r *loader.Report) error {
+	_, err := auth.NewClient(c)
+	if err == nil {
+		return nil
+	}
+	p := loader.Problem{Rule: "client", Message: err.Error()}
+	var ca *auth.CAFileError
+	if errors.As(err, &ca) {
+		p = loader.Problem{Key: "ca_file", Rule: "ca_file",
+			Message: ca.Err.Error(),
+			Fix: "point ca_file at a PEM file of CA certificates, or " +
+				"unset it to use the system's"}
+		if src, ok := r.Source("ca_file"); ok {
+			p.Source = &src
+		}
+	}
+	return &loader.ValidationError{Problems: []loader.Problem{p}}
 }
