@@ -540,3 +540,24 @@ func TestZeroTimeoutRefused(t *testing.T) {
 	assert.ErrorContains(t, c.Validate(), "timeout",
 		"a literal must say its timeout, or go through auth's default")
 }
+
+func TestURLUserInfoHiddenInReport(t *testing.T) {
+	for _, root := range []string{
+		"https://u:pw-canary@h.example.com/v1",
+		"//u:pw-canary@h.example.com/v1",
+		"u:pw-canary@h.example.com/v1",
+		"https:u:pw-canary@h.example.com",
+	} {
+		t.Run(root, func(t *testing.T) {
+			_, r, err := config.LoadReport(context.Background(),
+				environ("AIRBYTE_CLOUD_BEARER_TOKEN=t"),
+				loader.WithValue("api_root", root))
+			require.Error(t, err)
+			e, ok := r.Entry("api_root")
+			require.True(t, ok)
+			assert.NotContains(t, e.Value, "pw-canary")
+			assert.Contains(t, e.Value, "@h.example.com")
+			assert.NotContains(t, err.Error(), "pw-canary")
+		})
+	}
+}

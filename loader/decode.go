@@ -178,7 +178,7 @@ func unquotedMarker(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return nil
 	}
-	if n.Tag != "" && !strings.HasPrefix(n.Tag, "!!") {
+	if n.Tag != "" && !coreTags[n.Tag] {
 		return errors.New("the value starts with !, which YAML reads as " +
 			"a tag; quote the value")
 	}
@@ -188,6 +188,12 @@ func unquotedMarker(n *yaml.Node) error {
 	}
 	return nil
 }
+
+// coreTags are the YAML tags a configuration value may carry; any other,
+// local (!x) or not (!!x), is most often text meant as a value.
+var coreTags = map[string]bool{"!!str": true, "!!int": true,
+	"!!float": true, "!!bool": true, "!!null": true, "!!timestamp": true,
+	"!!binary": true}
 
 func fitsInt(v int64, bits int) bool {
 	if bits >= 64 {

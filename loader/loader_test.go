@@ -316,6 +316,9 @@ func TestFileShapes(t *testing.T) {
 			"name: a\ntoken: &Sk3tch9Zq\n", 2, "quote the value", "Sk3tch9Zq"},
 		{"tag swallows a secret", "t.yaml",
 			"name: a\ntoken: !Sk3tch9Zq\n", 2, "quote the value", "Sk3tch9Zq"},
+		{"double-bang tag swallows a secret", "t2.yaml",
+			"name: a\ntoken: !!Sk3tch9Zq\n", 2, "quote the value",
+			"Sk3tch9Zq"},
 		{"anchor with a value is fine", "v.yaml",
 			"name: &n a\ntags: [*n]\n", 0, "", ""},
 	}

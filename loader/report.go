@@ -84,7 +84,7 @@ func display(f *field, v any) string {
 	case secret.String:
 		return x.String()
 	case string:
-		return hideUserinfo(x)
+		return hideUserinfo(f, x)
 	case time.Duration:
 		return x.String()
 	case []string:
@@ -101,21 +101,28 @@ func display(f *field, v any) string {
 }
 
 // hideUserinfo replaces the user info of a URL, which may hold a
-// password, with the redaction placeholder.
-func hideUserinfo(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
+// password, with the redaction placeholder. For a field with a URL rule
+// it also catches the forms a URL parser reads differently, with no
+// "://" ("//u:p@h", "u:p@h/v1", "https:u:p@h"): an "@" before the first
+// "/", "?" or "#" of the authority hides what stands before it.
+func hideUserinfo(f *field, s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	} else if !strings.Contains(f.rules, "url") {
 		return s
+	} else if strings.HasPrefix(s, "//") {
+		start = 2
 	}
-	host := rest
-	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
-		host = rest[:end]
+	host := s[start:]
+	if end := strings.IndexAny(host, "/?#"); end >= 0 {
+		host = host[:end]
 	}
 	at := strings.LastIndexByte(host, '@')
 	if at < 0 {
 		return s
 	}
-	return scheme + "://" + secret.Redacted + rest[at:]
+	return s[:start] + secret.Redacted + s[start+at:]
 }
 
 // Finisher is implemented by configuration structs that normalize values
