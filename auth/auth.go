@@ -28,11 +28,18 @@ const (
 	MethodBearerToken       = "bearer_token"
 )
 
+// ErrTokenText is the cause in a *ResponseError when the access_token of
+// a token reply holds a character an HTTP header cannot carry, such as a
+// line break; the token is never used or printed.
+var ErrTokenText = errors.New("auth: the access_token of the reply holds " +
+	"characters a header cannot carry")
+
 // ErrRedirected is returned by Check when the API answered from another
 // host than api_root's, after a redirect: the token is not sent there,
 // so the reply proves nothing about the credentials.
-var ErrRedirected = errors.New("auth: the API redirected to another " +
-	"host, which gets no token; point api_root at the host that answers")
+var ErrRedirected = errors.New("auth: check: the API redirected to " +
+	"another host or port, which gets no token; point api_root at the " +
+	"one that answers")
 
 // ErrNotJSON is the cause in a *ResponseError when a reply that should be
 // JSON is something else, such as an HTML page from a proxy.

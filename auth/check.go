@@ -94,7 +94,7 @@ func Check(ctx context.Context, cfg *config.CloudClientConfig,
 	case !b.covers(resp.Request.URL):
 		// The transport does not send the token to another host, so a
 		// reply from there proves nothing about the credentials.
-		return r, fmt.Errorf("auth: check: %w", ErrRedirected)
+		return r, ErrRedirected
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 	case rerr != nil:
 		cause = rerr

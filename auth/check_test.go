@@ -114,3 +114,19 @@ func TestCheckRedirectedElsewhere(t *testing.T) {
 	_, err := auth.Check(context.Background(), cfg)
 	require.ErrorIs(t, err, auth.ErrRedirected)
 }
+
+func TestTokenWithLineBreakIsRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"access_token":"at\nInjected9Qz",` +
+				`"token_type":"Bearer","expires_in":180}`))
+		}))
+	defer srv.Close()
+
+	ts, err := auth.NewTokenSource(clientConfig(srv.URL + "/v1"))
+	require.NoError(t, err)
+	_, err = ts.Token()
+	require.ErrorIs(t, err, auth.ErrTokenText)
+	assert.NotContains(t, err.Error(), "Injected9Qz")
+}

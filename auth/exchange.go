@@ -202,10 +202,23 @@ func (s *TokenSource) try(ctx context.Context, b *binding, body []byte) (
 		return nil, -1, withhold(fail(notJSON(jerr)))
 	case r.AccessToken == "":
 		return nil, -1, withhold(fail(missingToken(data, g)))
+	case !headerText(r.AccessToken):
+		return nil, -1, withhold(fail(ErrTokenText))
 	case r.TokenType != "" && !strings.EqualFold(r.TokenType, "bearer"):
 		return nil, -1, withhold(fail(tokenTypeError(r.TokenType)))
 	}
 	return newToken(b, r, start), -1, nil
+}
+
+// headerText reports whether a token can go into an Authorization
+// header as it is: visible ASCII and spaces, no control character.
+func headerText(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // newToken makes the cache entry for a reply to a request sent at start.

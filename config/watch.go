@@ -31,6 +31,9 @@ func Watch(ctx context.Context, opts ...loader.Option) (
 // the same secrets at the same API root, so that a token obtained with
 // one is good for the other. Secrets are compared in constant time.
 func (c *CloudClientConfig) SameCredentials(o *CloudClientConfig) bool {
+	if c == nil || o == nil {
+		return c == o
+	}
 	return c.ClientID.Equal(o.ClientID) &&
 		c.ClientSecret.Equal(o.ClientSecret) &&
 		c.BearerToken.Equal(o.BearerToken) &&

@@ -302,6 +302,14 @@ func (ld *load) walkMapping(l *layer, m *yaml.Node, path string) {
 		}
 		src := Source{Kind: SourceFile, Name: l.src.Name, Line: kn.Line}
 		v, err := parseNode(f, vn)
+		if err == nil && kn.Line == 0 && textKind(f) &&
+			vn.Kind == yaml.ScalarNode && vn.Tag != "!!str" {
+			// A TOML value that is no string reached us as its number
+			// or boolean, its text lost (0x1F is 31 by now): refuse it
+			// rather than keep text the user did not write.
+			err = errors.New("want a string, not " + describe(vn) +
+				"; quote the value")
+		}
 		switch {
 		case errors.Is(err, errUnset):
 		case err != nil:
@@ -310,6 +318,11 @@ func (ld *load) walkMapping(l *layer, m *yaml.Node, path string) {
 			l.values[f.key] = value{v: v, src: src}
 		}
 	}
+}
+
+// textKind reports whether f takes its value as text.
+func textKind(f *field) bool {
+	return f.kind == kindString || f.kind == kindSecret || f.kind == kindText
 }
 
 // duplicate reports kn, a key that first appeared as first in the same

@@ -25,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -510,7 +511,8 @@ func (ld *load) warnUnknownVars() {
 			check(name, "")
 		}
 	}
-	for name, line := range ld.dotenvLines {
+	for _, name := range slices.Sorted(maps.Keys(ld.dotenvLines)) {
+		line := ld.dotenvLines[name]
 		check(name, " (in "+ld.o.dotenv+":"+strconv.Itoa(line)+")")
 	}
 	slices.Sort(ld.report.Warnings)

@@ -400,3 +400,25 @@ func TestUnknownKeyHints(t *testing.T) {
 		})
 	}
 }
+
+func TestTOMLNumberForTextIsRefused(t *testing.T) {
+	for _, v := range []string{"0x1F", "1e3", "1_000", "inf", "true"} {
+		t.Run(v, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "c.toml")
+			require.NoError(t, os.WriteFile(p,
+				[]byte("name = \"x\"\ntoken = "+v+"\n"), 0o600))
+			var s service
+			_, err := loader.Load(context.Background(), &s, env(),
+				loader.WithFiles(p))
+			assert.ErrorContains(t, err, "token: want a string")
+		})
+	}
+	p := filepath.Join(t.TempDir(), "c.toml")
+	require.NoError(t, os.WriteFile(p,
+		[]byte("name = \"x\"\ntoken = \"0x1F\"\nport = 81\n"), 0o600))
+	var s service
+	_, err := loader.Load(context.Background(), &s, env(), loader.WithFiles(p))
+	require.NoError(t, err)
+	assert.Equal(t, "0x1F", s.Token.Reveal())
+	assert.Equal(t, uint16(81), s.Port)
+}

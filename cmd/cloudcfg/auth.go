@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cloudcfg/cloudcfg/auth"
+	"github.com/cloudcfg/cloudcfg/config"
 )
 
 func (a *app) checkCmd() *cobra.Command {
@@ -17,14 +19,17 @@ func (a *app) checkCmd() *cobra.Command {
 			"client credentials for a token when those are the method), and\n" +
 			"lists one workspace: GET {api_root}/workspaces?limit=1. It\n" +
 			"reports the method, the API root, the latencies and when the\n" +
-			"token expires, and exits 1 when any step fails.",
+			"token expires, and exits 1 when any step fails. The whole check,\n" +
+			"retries included, takes at most twice the timeout.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, _, err := a.load(cmd.Context())
 			if err != nil {
 				return a.reportErr(err)
 			}
-			r, err := auth.Check(cmd.Context(), c)
+			ctx, cancel := overall(cmd.Context(), c)
+			defer cancel()
+			r, err := auth.Check(ctx, c)
 			if err != nil {
 				return &exitError{code: 1, msg: "check failed: " + err.Error()}
 			}
@@ -45,6 +50,15 @@ func (a *app) checkCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// overall bounds a whole check or token command, retries included, to
+// twice the configured timeout: a token endpoint that answers 429 with a
+// long Retry-After must not keep a container entrypoint waiting for
+// minutes. A Retry-After past the bound ends the command at once.
+func overall(ctx context.Context, c *config.CloudClientConfig) (
+	context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 2*c.Timeout)
 }
 
 func methodName(m string) string {
@@ -76,7 +90,9 @@ func (a *app) tokenCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
-			tok, err := ts.TokenContext(cmd.Context())
+			ctx, cancel := overall(cmd.Context(), c)
+			defer cancel()
+			tok, err := ts.TokenContext(ctx)
 			if err != nil {
 				return &exitError{code: 1, msg: "token: " + err.Error()}
 			}

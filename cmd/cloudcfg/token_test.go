@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,4 +69,32 @@ func TestTokenRecipe(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []string{"/v1/workspaces Bearer tok-recipe"}, got)
+}
+
+func TestCheckIsBoundedByTwiceTheTimeout(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}))
+	defer slow.Close()
+
+	// Without the bound, the token exchange would wait out the 30s
+	// Retry-After of every attempt: this is a hang guard, far above what
+	// the command takes, not a measure of speed.
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(context.Background(), []string{"check", "--timeout",
+			"1s"}, strings.NewReader(""), &stdout, &stderr, []string{
+			"AIRBYTE_CLOUD_API_URL=" + slow.URL + "/v1",
+			"AIRBYTE_CLOUD_CLIENT_ID=id", "AIRBYTE_CLOUD_CLIENT_SECRET=s"})
+	}()
+	select {
+	case code := <-done:
+		assert.Equal(t, 1, code, stderr.String())
+		assert.Contains(t, stderr.String(), "429")
+	case <-time.After(25 * time.Second):
+		t.Fatal("check waited out the Retry-After")
+	}
 }
