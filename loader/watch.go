@@ -405,6 +405,12 @@ func watchSetOf(r *Report) *watchSet {
 // configuration file created in it later is seen only at the next reload
 // that another change causes.
 
+// BUG(reload): Only the folder that holds each file is watched, not the
+// folders above it. A file reached through a symlinked folder that is
+// swapped whole (current -> releases/v2), or whose folder is removed and
+// made anew, is seen only at the next reload that another change causes.
+// The Kubernetes layout, a ..data symlink beside the file, is seen.
+
 // BUG(reload): With WithLogger, each reload repeats the loader's notes,
 // such as a secret file readable by every user.
 
