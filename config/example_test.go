@@ -34,14 +34,21 @@ func ExampleLoadReport() {
 	// env AIRBYTE_CLOUD_CLIENT_SECRET
 }
 
-// Load reports every problem at once, each with the key and the variable
-// to set.
+// Load reports every problem at once, each with the key, the variable to
+// set and where the value it is about came from.
 func ExampleLoad_invalid() {
 	_, err := config.Load(context.Background(),
 		loader.WithEnviron([]string{"AIRBYTE_CLOUD_CLIENT_ID=my-client"}))
-	fmt.Println(err)
+	var ve *config.ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			fmt.Println(p.Key, p.Rule, p.Env, p.Source)
+			fmt.Println(p.Fix)
+		}
+	}
 	// Output:
-	// config: env AIRBYTE_CLOUD_CLIENT_ID: client_secret: is not set, but client_id is (env AIRBYTE_CLOUD_CLIENT_ID); client credentials need client_id and client_secret; set AIRBYTE_CLOUD_CLIENT_SECRET or client_secret in cloudcfg.yaml, or unset AIRBYTE_CLOUD_CLIENT_ID
+	// client_secret half_unit AIRBYTE_CLOUD_CLIENT_SECRET env AIRBYTE_CLOUD_CLIENT_ID
+	// set AIRBYTE_CLOUD_CLIENT_SECRET or client_secret in cloudcfg.yaml, or unset AIRBYTE_CLOUD_CLIENT_ID
 }
 
 // FromEnv reads the environment alone, bearer token first, as PyAirbyte's
