@@ -42,13 +42,13 @@ func ExampleLoad_invalid() {
 	var ve *config.ValidationError
 	if errors.As(err, &ve) {
 		for _, p := range ve.Problems {
-			fmt.Println(p.Key, p.Rule, p.Env, p.Source)
-			fmt.Println(p.Fix)
+			fmt.Println(p.Key, p.Rule, p.Env)
+			fmt.Println(p.Source)
 		}
 	}
 	// Output:
-	// client_secret half_unit AIRBYTE_CLOUD_CLIENT_SECRET env AIRBYTE_CLOUD_CLIENT_ID
-	// set AIRBYTE_CLOUD_CLIENT_SECRET or client_secret in cloudcfg.yaml, or unset AIRBYTE_CLOUD_CLIENT_ID
+	// client_secret half_unit AIRBYTE_CLOUD_CLIENT_SECRET
+	// env AIRBYTE_CLOUD_CLIENT_ID
 }
 
 // FromEnv reads the environment alone, bearer token first, as PyAirbyte's
