@@ -19,6 +19,11 @@
 //
 // Fields of type secret.String also read NAME_FILE, the path of a file
 // holding the value, and never show their value in reports or errors.
+//
+// Beside validator's own rules, validate tags may use secret_trimmed (no
+// whitespace around a secret), secret_text (a secret an HTTP header can
+// carry) and api_url (an absolute http or https URL with no query,
+// fragment or user info; see URLProblem).
 package loader
 
 import (
