@@ -158,11 +158,37 @@ func (s *TokenSource) Method() string {
 // snapshot; this is the path every request takes.
 func (s *TokenSource) current(ctx context.Context) (*token, error) {
 	t := s.cur.Load()
-	if t != nil && t.b.cfg == s.src() &&
-		(t.forever || s.clock.Now().Before(t.refreshAt)) {
+	if t == nil || t.b.cfg != s.src() {
+		return s.refresh(ctx)
+	}
+	if t.forever {
+		return t, nil
+	}
+	now := s.clock.Now()
+	switch {
+	case now.Before(t.refreshAt):
+		return t, nil
+	case now.Before(t.value.Expiry):
+		// Renew ahead of expiry without making anyone wait: the token
+		// is still good, so the request goes out with it while one
+		// exchange runs in the background, bounded by the timeout.
+		s.renewInBackground(ctx)
 		return t, nil
 	}
 	return s.refresh(ctx)
+}
+
+// renewInBackground starts the shared exchange, unless one is running,
+// on a context that outlives the request that noticed the need but not
+// the timeout. Its result fills the cache; an error is left for the
+// request that finds the token expired, which then waits and sees it.
+func (s *TokenSource) renewInBackground(ctx context.Context) {
+	s.group.DoChan("token", func() (any, error) {
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx),
+			s.timeout)
+		defer cancel()
+		return s.exchangeShared(bg)
+	})
 }
 
 // drop forgets t if it is still the cached token; a token that another

@@ -159,9 +159,16 @@ func TestLifetime(t *testing.T) {
 			assert.Equal(t, tok.AccessToken, again.AccessToken)
 			assert.Equal(t, int64(1), f.Stats().TokenRequests)
 
+			// In the renewal window the token is still good: it is
+			// returned at once while one exchange runs behind it.
 			clock.Advance(tt.renewed - tt.stillFresh)
-			_, err = ts.TokenContext(t.Context())
+			during, err := ts.TokenContext(t.Context())
 			require.NoError(t, err)
+			assert.Equal(t, tok.AccessToken, during.AccessToken)
+			require.Eventually(t, func() bool {
+				after, err := ts.TokenContext(t.Context())
+				return err == nil && after.AccessToken != tok.AccessToken
+			}, 10*time.Second, time.Millisecond)
 			assert.Equal(t, int64(2), f.Stats().TokenRequests)
 		})
 	}
