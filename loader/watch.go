@@ -372,13 +372,21 @@ func (ws *watchSet) matters(path string) bool {
 // files their symlinks lead to, by folder.
 func watchSetOf(r *Report) *watchSet {
 	ws := &watchSet{dirs: map[string]map[string]bool{}}
-	add := func(path string) {
-		dir, name := filepath.Split(path)
-		dir = filepath.Clean(dir)
+	entry := func(dir, name string) {
 		if ws.dirs[dir] == nil {
 			ws.dirs[dir] = map[string]bool{}
 		}
 		ws.dirs[dir][name] = true
+	}
+	add := func(path string) {
+		dir := filepath.Dir(path)
+		entry(dir, filepath.Base(path))
+		// The folder too, as an entry of its own parent: it may not
+		// exist yet, or be a symlink swapped whole, or be removed and
+		// made anew, and the watch on it sees none of that.
+		if up := filepath.Dir(dir); up != dir {
+			entry(up, filepath.Base(dir))
+		}
 	}
 	var paths []string
 	paths = append(paths, r.Files...)
@@ -400,16 +408,10 @@ func watchSetOf(r *Report) *watchSet {
 	return ws
 }
 
-// BUG(reload): A folder that does not exist when Watch starts or reloads,
-// such as $XDG_CONFIG_HOME/cloudcfg never created, is not watched, so a
-// configuration file created in it later is seen only at the next reload
-// that another change causes.
-
-// BUG(reload): Only the folder that holds each file is watched, not the
-// folders above it. A file reached through a symlinked folder that is
-// swapped whole (current -> releases/v2), or whose folder is removed and
-// made anew, is seen only at the next reload that another change causes.
-// The Kubernetes layout, a ..data symlink beside the file, is seen.
+// BUG(reload): Each file's folder and that folder's parent are watched,
+// no further up: a folder that is missing two levels deep (neither
+// $XDG_CONFIG_HOME nor its cloudcfg folder made yet) is seen only at the
+// next reload that another change causes.
 
 // BUG(reload): With WithLogger, each reload repeats the loader's notes,
 // such as a secret file readable by every user.

@@ -531,3 +531,75 @@ func TestWatchSetMatters(t *testing.T) {
 		})
 	}
 }
+
+// writeMkdir is writeWatched that makes the file's folder first.
+func writeMkdir(t *testing.T, path, text string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
+	writeWatched(t, path, text)
+}
+
+// TestWatchFolderChanges covers what happens to a file's folder rather
+// than to the file: a symlinked folder swapped whole, a folder removed
+// and made anew, and a searched folder that appears after the start.
+func TestWatchFolderChanges(t *testing.T) {
+	eventually := func(t *testing.T, l *Live[pairConfig], want string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			return l.Current().A == want
+		}, 20*time.Second, 10*time.Millisecond)
+	}
+
+	t.Run("symlinked folder swapped", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, v := range []string{"v1", "v2"} {
+			writeMkdir(t, filepath.Join(dir, "releases", v, "c.yaml"),
+				"a: "+v+"\nb: "+v+"\n")
+		}
+		current := filepath.Join(dir, "current")
+		require.NoError(t, os.Symlink(filepath.Join("releases", "v1"),
+			current))
+		l := startWatch(t, WithFiles(filepath.Join(current, "c.yaml")),
+			watchEnv(nil), WithDebounce(watchDebounce))
+		require.Equal(t, "v1", l.Current().A)
+
+		tmp := filepath.Join(dir, "current.tmp")
+		require.NoError(t, os.Symlink(filepath.Join("releases", "v2"), tmp))
+		require.NoError(t, os.Rename(tmp, current))
+		eventually(t, l, "v2")
+
+		// And the watch follows the new target.
+		writeMkdir(t, filepath.Join(dir, "releases", "v2", "c.yaml"),
+			"a: v2b\nb: v2b\n")
+		eventually(t, l, "v2b")
+	})
+
+	t.Run("folder removed and made anew", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "conf")
+		path := filepath.Join(dir, "c.yaml")
+		writeMkdir(t, path, "a: one\nb: one\n")
+		l := startWatch(t, WithFiles(path), watchEnv(nil),
+			WithDebounce(watchDebounce), WithReloadError(func(error) {}))
+
+		require.NoError(t, os.RemoveAll(dir))
+		require.NoError(t, os.MkdirAll(dir, 0o700))
+		writeMkdir(t, path, "a: two\nb: two\n")
+		eventually(t, l, "two")
+
+		writeMkdir(t, path, "a: three\nb: three\n")
+		eventually(t, l, "three")
+	})
+
+	t.Run("searched folder appears", func(t *testing.T) {
+		home := t.TempDir()
+		fallback := filepath.Join(t.TempDir(), "fallback.yaml")
+		writeMkdir(t, fallback, "a: fallback\nb: fallback\n")
+		preferred := filepath.Join(home, "cloudcfg", "config.yaml")
+		l := startWatch(t, WithSearch(preferred, fallback), watchEnv(nil),
+			WithDebounce(watchDebounce))
+		require.Equal(t, "fallback", l.Current().A)
+
+		writeMkdir(t, preferred, "a: preferred\nb: preferred\n")
+		eventually(t, l, "preferred")
+	})
+}
