@@ -561,3 +561,8 @@ func TestURLUserInfoHiddenInReport(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateNil(t *testing.T) {
+	var c *config.CloudClientConfig
+	assert.EqualError(t, c.Validate(), "config: nil configuration")
+}

@@ -316,5 +316,8 @@ func IsLoopback(host string) bool {
 // roots, no whitespace around secrets. The error is a *ValidationError,
 // and matches ErrSecretNotFound when no method is set.
 func (c *CloudClientConfig) Validate() error {
+	if c == nil {
+		return errors.New("config: nil configuration")
+	}
 	return markNotFound(loader.Validate(c))
 }

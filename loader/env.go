@@ -145,6 +145,7 @@ type DotenvError struct {
 	Path string
 	Line int
 	Msg  string
+	Fix  string // what to do, when more can be said than "write KEY=value"
 }
 
 // Error returns "PATH:LINE: message".
@@ -176,8 +177,9 @@ func ParseDotenv(path string, r io.Reader) (map[string]string, map[string]int, e
 		}
 		if first, dup := lines[key]; dup {
 			return nil, nil, &DotenvError{Path: path, Line: n,
-				Msg: fmt.Sprintf("%s is also set at line %d; keep one",
-					key, first)}
+				Msg: fmt.Sprintf("%s is also set at line %d", key, first),
+				Fix: fmt.Sprintf("remove line %d or line %d of %s", first,
+					n, path)}
 		}
 		vals[key], lines[key] = val, n
 	}

@@ -203,6 +203,10 @@ func parseTree(path string, data []byte) (*yaml.Node, int, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, 0, nil
 	}
+	if root := doc.Content[0]; root.Kind == yaml.ScalarNode &&
+		root.Tag == "!!null" {
+		return nil, 0, nil // a file of only "---", or of "null"
+	}
 	return doc.Content[0], 0, nil
 }
 

@@ -205,13 +205,15 @@ func (ld *load) readDotenv() {
 	vals, lines, err := ParseDotenv(path, strings.NewReader(string(data)))
 	ld.dotenvLines = lines
 	if err != nil {
-		line := 0
+		line, fix := 0, "write KEY=value"
 		if de, ok := err.(*DotenvError); ok {
-			line, err = de.Line, fmt.Errorf("%s", de.Msg)
+			line, err = de.Line, errors.New(de.Msg)
+			if de.Fix != "" {
+				fix = de.Fix
+			}
 		}
 		ld.fatal = true
-		ld.problem(Problem{Rule: RuleSyntax, Message: err.Error(),
-			Fix:    "write KEY=value",
+		ld.problem(Problem{Rule: RuleSyntax, Message: err.Error(), Fix: fix,
 			Source: &Source{Kind: SourceDotenv, Name: path, Line: line}})
 		return
 	}

@@ -422,3 +422,12 @@ func TestTOMLNumberForTextIsRefused(t *testing.T) {
 	assert.Equal(t, "0x1F", s.Token.Reveal())
 	assert.Equal(t, uint16(81), s.Port)
 }
+
+func TestDocumentMarkerAloneIsEmpty(t *testing.T) {
+	for _, body := range []string{"---\n", "null\n", "--- ~\n"} {
+		var s service
+		_, err := loader.Load(context.Background(), &s, env("SVC_NAME=x"),
+			loader.WithEnvPrefix("SVC"), loader.WithFiles(file(t, body)))
+		assert.NoError(t, err, "%q", body)
+	}
+}

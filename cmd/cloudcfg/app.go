@@ -112,6 +112,11 @@ func (v *onceValue) Set(s string) error {
 	if v.set {
 		return &repeatedFlagError{name: v.name}
 	}
+	if s == "" && v.name == "env-file" {
+		// An empty path would read nothing, silently; -c '' is refused
+		// by the loader.
+		return errors.New("--env-file needs a path")
+	}
 	v.set = true
 	return v.Value.Set(s)
 }

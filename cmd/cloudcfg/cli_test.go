@@ -257,3 +257,11 @@ func TestValidateBuildsTheClient(t *testing.T) {
 		"env AIRBYTE_CLOUD_CA_FILE: ca_file: holds no PEM certificate")
 	assert.NotContains(t, stdout.String()+stderr.String(), "SeKrEt")
 }
+
+func TestEnvFileNeedsAPath(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"validate", "--env-file", ""},
+		strings.NewReader(""), &stdout, &stderr, nil)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "--env-file needs a path")
+}
