@@ -34,6 +34,8 @@ type TokenSource struct {
 	bound atomic.Pointer[binding] // the snapshot seen last
 	cur   atomic.Pointer[token]   // the cached token, nil when none
 	group singleflight.Group
+	// pauseUntil holds off background renewal after one failed.
+	pauseUntil atomic.Pointer[time.Time]
 }
 
 // token is a cached access token with the header value it makes.
@@ -172,23 +174,44 @@ func (s *TokenSource) current(ctx context.Context) (*token, error) {
 		// Renew ahead of expiry without making anyone wait: the token
 		// is still good, so the request goes out with it while one
 		// exchange runs in the background, bounded by the timeout.
-		s.renewInBackground(ctx)
+		if now.After(s.renewPause()) {
+			s.renewInBackground()
+		}
 		return t, nil
 	}
 	return s.refresh(ctx)
 }
 
-// renewInBackground starts the shared exchange, unless one is running,
-// on a context that outlives the request that noticed the need but not
-// the timeout. Its result fills the cache; an error is left for the
-// request that finds the token expired, which then waits and sees it.
-func (s *TokenSource) renewInBackground(ctx context.Context) {
+// renewInBackground starts the shared exchange, unless one is running.
+// It runs on its own context, bounded by the timeout: not the request's,
+// whose values (trace hooks, spans) must not fire after it returned. A
+// failure pauses background renewal for a while, so that a token
+// endpoint that refuses (429, 5xx, 401) is not asked again by every
+// request; the request that finds the token expired exchanges in the
+// foreground and gets the error.
+func (s *TokenSource) renewInBackground() {
 	s.group.DoChan("token", func() (any, error) {
-		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx),
-			s.timeout)
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		return s.exchangeShared(bg)
+		t, err := s.exchangeShared(ctx)
+		if err != nil {
+			pause := s.clock.Now().Add(renewBackoff)
+			s.pauseUntil.Store(&pause)
+		}
+		return t, err
 	})
+}
+
+// renewBackoff is how long a failed background renewal holds off the
+// next one.
+const renewBackoff = time.Second
+
+// renewPause returns when background renewal may start again.
+func (s *TokenSource) renewPause() time.Time {
+	if p := s.pauseUntil.Load(); p != nil {
+		return *p
+	}
+	return time.Time{}
 }
 
 // drop forgets t if it is still the cached token; a token that another

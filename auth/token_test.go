@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -601,4 +602,48 @@ func TestNewTokenSourceErrors(t *testing.T) {
 			assert.NotContains(t, err.Error(), "u:p@")
 		})
 	}
+}
+
+// TestFailedRenewalPauses checks that a token endpoint refusing to renew
+// is not asked again by every request in the renewal window, and that
+// the token, still good, keeps being used meanwhile.
+func TestFailedRenewalPauses(t *testing.T) {
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) > 1 {
+				w.Header().Set("Retry-After", "120")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"access_token":"first-4f2a","token_type":` +
+				`"Bearer","expires_in":20}`))
+		}))
+	defer srv.Close()
+
+	clock := newFakeClock()
+	ts, err := auth.NewTokenSource(clientConfig(srv.URL+"/v1"),
+		auth.WithClock(clock))
+	require.NoError(t, err)
+	_, err = ts.Token()
+	require.NoError(t, err)
+
+	clock.Advance(19 * time.Second) // inside the renewal window
+	for range 50 {
+		tok, err := ts.Token()
+		require.NoError(t, err)
+		assert.Equal(t, "first-4f2a", tok.AccessToken)
+	}
+	require.Eventually(t, func() bool { return calls.Load() >= 2 },
+		10*time.Second, time.Millisecond)
+	// Spread out, so that each request could start an exchange of its
+	// own were renewals not paused (the fake clock does not move).
+	for range 20 {
+		_, err := ts.Token()
+		require.NoError(t, err)
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.Equal(t, int64(2), calls.Load(),
+		"one failed renewal, not one a request")
 }

@@ -212,6 +212,9 @@ func parseList(n *yaml.Node) (any, error) {
 		if item.Kind == yaml.AliasNode {
 			item = item.Alias
 		}
+		if err := unquotedMarker(item); err != nil {
+			return nil, err
+		}
 		if item.Kind != yaml.ScalarNode || item.Tag == "!!null" {
 			return nil, fmt.Errorf("want a list of strings, but item at "+
 				"line %d is %s", item.Line, nodeKind(item))
@@ -250,8 +253,12 @@ func describe(n *yaml.Node) string {
 		return "a boolean"
 	case "!!null":
 		return "null"
+	case "!!timestamp":
+		return "a timestamp"
+	case "!!binary":
+		return "binary data"
 	}
-	return "a " + strings.TrimPrefix(n.Tag, "!!") + " value"
+	return "a value with a tag" // the tag may be the text of a secret
 }
 
 // setField stores a typed value in the struct field at f.index.

@@ -431,3 +431,13 @@ func TestDocumentMarkerAloneIsEmpty(t *testing.T) {
 		assert.NoError(t, err, "%q", body)
 	}
 }
+
+func TestTagsAreNeverShown(t *testing.T) {
+	for _, body := range []string{"!Sk3tchTagValue9", "tags: [a, !Sk3tchTagValue9]\n"} {
+		var s service
+		_, err := loader.Load(context.Background(), &s, env("SVC_NAME=x"),
+			loader.WithEnvPrefix("SVC"), loader.WithFiles(file(t, body)))
+		require.Error(t, err, "%q", body)
+		assert.NotContains(t, err.Error(), "Sk3tchTagValue9")
+	}
+}

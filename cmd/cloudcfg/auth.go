@@ -58,7 +58,10 @@ func (a *app) checkCmd() *cobra.Command {
 // minutes. A Retry-After past the bound ends the command at once.
 func overall(ctx context.Context, c *config.CloudClientConfig) (
 	context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 2*c.Timeout)
+	if d := 2 * c.Timeout; d > c.Timeout { // not when doubling overflows
+		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
 }
 
 func methodName(m string) string {

@@ -265,3 +265,25 @@ func TestEnvFileNeedsAPath(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr.String(), "--env-file needs a path")
 }
+
+func TestValidateJSONForClientProblem(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	require.NoError(t, os.WriteFile("not.pem", []byte("hello\n"), 0o600))
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"validate", "-o", "json"},
+		strings.NewReader(""), &stdout, &stderr, []string{
+			"AIRBYTE_CLOUD_BEARER_TOKEN=t", "AIRBYTE_CLOUD_CA_FILE=not.pem"})
+	assert.Equal(t, 1, code)
+	var v struct {
+		Valid  bool           `json:"valid"`
+		Method string         `json:"method"`
+		Errors []shownProblem `json:"errors"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &v), stdout.String())
+	assert.False(t, v.Valid)
+	assert.Empty(t, v.Method, "an invalid configuration has no method")
+	require.Len(t, v.Errors, 1)
+	assert.Equal(t, "AIRBYTE_CLOUD_CA_FILE", v.Errors[0].Env)
+	assert.Equal(t, "env AIRBYTE_CLOUD_CA_FILE", v.Errors[0].Source)
+}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloudcfg/cloudcfg/config"
 )
 
 // recipeChildVar makes the test binary, run again by TestTokenRecipe,
@@ -97,4 +99,13 @@ func TestCheckIsBoundedByTwiceTheTimeout(t *testing.T) {
 	case <-time.After(25 * time.Second):
 		t.Fatal("check waited out the Retry-After")
 	}
+}
+
+func TestOverallWithHugeTimeout(t *testing.T) {
+	c := &config.CloudClientConfig{Timeout: time.Duration(1<<62) + 1}
+	ctx, cancel := overall(context.Background(), c)
+	defer cancel()
+	_, has := ctx.Deadline()
+	assert.False(t, has, "a doubled timeout that overflows sets no deadline")
+	assert.NoError(t, ctx.Err())
 }

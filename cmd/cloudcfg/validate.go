@@ -49,7 +49,7 @@ func (a *app) validateCmd() *cobra.Command {
 			if output == "json" {
 				v := validated{Valid: err == nil, Errors: problemsOf(err),
 					Warnings: warningsOf(r)}
-				if c != nil {
+				if c != nil && err == nil {
 					v.Method, v.APIRoot = methodOf(c), c.APIRoot
 				}
 				if werr := writeData(a.stdout, "json", v); werr != nil {
@@ -91,8 +91,11 @@ func clientProblem(c *config.CloudClientConfig, r *loader.Report) error {
 			Message: ca.Err.Error(),
 			Fix: "point ca_file at a PEM file of CA certificates, or " +
 				"unset it to use the system's"}
-		if src, ok := r.Source("ca_file"); ok {
-			p.Source = &src
+		if e, ok := r.Entry("ca_file"); ok {
+			p.Source = e.Source
+			if len(e.Env) > 0 {
+				p.Env = e.Env[0]
+			}
 		}
 	}
 	return &loader.ValidationError{Problems: []loader.Problem{p}}
