@@ -87,11 +87,20 @@ func (ld *load) secretFromFile(f *field, src Source, path string) (value, bool) 
 	}
 	ld.report.SecretFiles = append(ld.report.SecretFiles, path)
 	ld.warnIfReadable(path, perm, "secret file", f.key, src)
+	return ld.secretValue(f, src, data, Problem{Env: f.envHint(),
+		Message: "the secret file is empty",
+		Fix:     "write the secret into it, or unset " + setting(src)})
+}
+
+// secretValue turns the bytes read for a secret, less one trailing
+// newline, into f's value. empty is the problem to report, with its key,
+// source and rule filled in here, when nothing is left.
+func (ld *load) secretValue(f *field, src Source, data []byte,
+	empty Problem) (value, bool) {
 	s := trimNewline(string(data))
 	if s == "" {
-		ld.problem(Problem{Key: f.key, Env: f.envHint(), Source: &src,
-			Rule: RuleFile, Message: "the secret file is empty",
-			Fix: "write the secret into it, or unset " + setting(src)})
+		empty.Key, empty.Source, empty.Rule = f.key, &src, RuleFile
+		ld.problem(empty)
 		return value{}, false
 	}
 	v, err := parseText(f, s)

@@ -91,17 +91,7 @@ func (ld *load) secretFromFlag(f *field, src Source, path string) (value, bool) 
 			Message: "cannot read standard input: " + err.Error()})
 		return value{}, false
 	}
-	s := trimNewline(string(data))
-	if s == "" {
-		ld.problem(Problem{Key: f.key, Source: &src, Rule: RuleFile,
-			Message: "standard input is empty",
-			Fix:     "pipe the secret in, or drop --" + src.Name})
-		return value{}, false
-	}
-	v, err := parseText(f, s)
-	if err != nil {
-		ld.typeProblem(f, src, err)
-		return value{}, false
-	}
-	return value{v: v, src: src}, true
+	return ld.secretValue(f, src, data, Problem{
+		Message: "standard input is empty",
+		Fix:     "pipe the secret in, or drop --" + src.Name})
 }

@@ -503,7 +503,7 @@ func (ld *load) warnUnknownVars() {
 			}
 		}
 		w := name + where + " is set but not read"
-		if near := nearest(name, names); near != "" {
+		if near := Nearest(name, names); near != "" {
 			w += fmt.Sprintf("; did you mean %s?", near)
 		}
 		ld.warn(w)
@@ -534,7 +534,12 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 	return false
 }
 
-func nearest(name string, candidates []string) string {
+// Nearest returns the one of candidates closest to name, when name is
+// close enough to be a misspelling of it: at most two edits away, or a
+// quarter of the candidate's length for a long one, a swap of two
+// neighbours counting as one edit. It returns "" when none is. It is the
+// rule the loader's warnings about unknown variables use.
+func Nearest(name string, candidates []string) string {
 	best, bestD := "", 0
 	for _, c := range candidates {
 		d := distance(name, c)

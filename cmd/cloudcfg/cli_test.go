@@ -218,31 +218,6 @@ func TestEnvUnread(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"abc", "", 3},
-		{"", "abc", 3},
-		{"TIMEOUT", "TIMEOUT", 0},
-		{"TIMOUT", "TIMEOUT", 1},
-		{"CLEINT", "CLIENT", 1},
-		{"SECRET", "SECERT", 1},
-		{"kitten", "sitting", 3},
-		{"ab", "ba", 1},
-		{"ca", "abc", 3},
-		{"日本語", "日本", 1},
-	}
-	for _, tt := range tests {
-		assert.Equal(t, tt.want, editDistance(tt.a, tt.b),
-			"editDistance(%q, %q)", tt.a, tt.b)
-		assert.Equal(t, tt.want, editDistance(tt.b, tt.a),
-			"editDistance(%q, %q)", tt.b, tt.a)
-	}
-}
-
 func TestValidateBuildsTheClient(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)

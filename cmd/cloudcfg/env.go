@@ -152,52 +152,10 @@ func (a *app) envVars() ([]envVar, error) {
 		}
 		unread = append(unread, envVar{Name: name, State: state(name),
 			Note: "not read by cloudcfg", Unread: true,
-			Nearest: nearestName(name, keyVars)})
+			Nearest: loader.Nearest(name, keyVars)})
 	}
 	slices.SortFunc(unread, func(x, y envVar) int {
 		return strings.Compare(x.Name, y.Name)
 	})
 	return append(vars, unread...), nil
-}
-
-// nearestName returns the one of names closest to name, when name is
-// close enough to be a misspelling of it: at most two edits away, or a
-// quarter of its length for a long one. It returns "" when none is.
-func nearestName(name string, names []string) string {
-	best, bestD := "", 0
-	for _, n := range names {
-		d := editDistance(name, n)
-		if d <= max(2, len(n)/4) && (best == "" || d < bestD) {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-// editDistance counts the runes to insert, delete or replace, and the
-// neighbours to swap, to turn a into b.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	// prev2, prev and cur are rows i-2, i-1 and i of the table.
-	prev2 := make([]int, len(y)+1)
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			sub := prev[j-1]
-			if x[i-1] != y[j-1] {
-				sub++
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, sub)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(y)]
 }
